@@ -1,0 +1,124 @@
+"""What runs next to the student's code: load the submitted module, answer calls with data.
+
+This module is imported by the warm process that student processes are
+forked from, so it imports nothing of the grader, the tests or the
+reference. A request and its reply are wire structures (see `wire`):
+
+    {"op": "functions"}
+    {"op": "call", "name": "forward", "args": [...], "kwargs": {...}, "inputs": false}
+    {"op": "probe", "name": "reuse_twice", "args": [...], "kwargs": {...}}
+
+The module is loaded, on the first request, as the load request given to
+`Session` says: `{"files": [...], "probes": "<source>", "forbid": [...]}`.
+Every reply is `{"ok": value}` or `{"error": {"kind", "type", "message", "traceback"}}`.
+"""
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import sys
+import traceback
+import types
+from pathlib import Path
+
+from . import wire
+
+MODULE_NAME = "submission"
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Refuses imports of the modules an assignment forbids (e.g. torch in the NumPy assignment)."""
+
+    def __init__(self, forbidden):
+        self.forbidden = tuple(forbidden)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.forbidden:
+            raise ImportError(f"`import {name}` is not allowed in this assignment: "
+                              f"write it with NumPy only (forbidden: {', '.join(self.forbidden)})")
+        return None
+
+
+def _error(kind: str, exc: BaseException | None = None, message: str = "") -> dict:
+    tb = ""
+    if exc is not None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(("child.py", "wire.py"))]
+        tb = "".join(traceback.format_list(frames[-6:]))
+        message = message or str(exc)
+    return {"error": {"kind": kind, "type": type(exc).__name__ if exc else "", "message": message[:2000], "traceback": tb[-4000:]}}
+
+
+class Session:
+    """The student's module and the public probes, loaded once, answering requests."""
+
+    def __init__(self, workdir: Path, load_request: dict):
+        self.workdir = Path(workdir)
+        self.load_request = load_request
+        self.load_reply: dict | None = None
+        self.module: types.ModuleType | None = None
+        self.probes: types.ModuleType | None = None
+
+    def handle(self, request: dict) -> dict:
+        """One reply for one request; student exceptions become error replies, never escape."""
+        if self.load_reply is None:
+            self.load_reply = self._load(self.load_request)
+        if "error" in self.load_reply:
+            return self.load_reply
+        op = request.get("op")
+        try:
+            if op == "functions":
+                return self.load_reply
+            if op in ("call", "probe"):
+                return self._call(request)
+        except Exception as exc:  # a student bug must not end the session
+            return _error("raised", exc)
+        return _error("protocol", message=f"unknown op {op!r}")
+
+    def _load(self, request: dict) -> dict:
+        try:
+            return self._import(request)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt at import are load errors too
+            return _error("load", exc)
+
+    def _import(self, request: dict) -> dict:
+        forbid = request.get("forbid") or []
+        if forbid:
+            for name in [m for m in sys.modules if m.split(".")[0] in forbid]:
+                del sys.modules[name]
+            sys.meta_path.insert(0, _Blocker(forbid))
+        main_file = request["files"][0]
+        path = self.workdir / main_file
+        sys.path.insert(0, str(self.workdir))
+        spec = importlib.util.spec_from_file_location(Path(main_file).stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        sys.modules[MODULE_NAME] = module
+        spec.loader.exec_module(module)
+        self.module = module
+        probes = types.ModuleType("probes")
+        exec(compile(request.get("probes") or "", "probes.py", "exec"), probes.__dict__)
+        self.probes = probes
+        return {"ok": sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))}
+
+    def _call(self, request: dict) -> dict:
+        if self.module is None:
+            return _error("protocol", message="the submission is not loaded")
+        name = request.get("name", "")
+        source = self.module if request["op"] == "call" else self.probes
+        fn = getattr(source, name, None) if isinstance(name, str) and not name.startswith("__") else None
+        if not callable(fn):
+            return _error("missing", message=name)
+        args = wire.from_wire(request.get("args", []))
+        kwargs = wire.from_wire(request.get("kwargs", {"$dict": []}))
+        if request["op"] == "probe":
+            args = [self.module, *args]
+        try:
+            value = fn(*args, **kwargs)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt in a call are the student's error
+            return _error("raised", exc)
+        try:
+            if request.get("inputs") and request["op"] == "call":
+                return {"ok": wire.to_wire((value, tuple(args), kwargs))}
+            return {"ok": wire.to_wire(value)}
+        except (wire.WireError, RecursionError) as exc:
+            return _error("unencodable", exc)

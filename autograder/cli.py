@@ -1,0 +1,97 @@
+"""The `autograder` command: parse, call the API, translate errors. No grading logic here."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import api
+from .course import list_assignments
+from .errors import AutograderError
+from .exitcodes import ExitCode
+
+
+class Group(click.Group):
+    """Turns a usage problem (`AutograderError`) into a clear message and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AutograderError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(ExitCode.USAGE)
+
+
+@click.group(cls=Group)
+@click.version_option(package_name="backprop-autograder")
+def main():
+    """Grade the backpropagation course's assignments.
+
+    \b
+    Example:
+        autograder list
+        autograder check hw2 my_work/
+        autograder grade hw2 submissions/ --out grades/
+    """
+
+
+@main.command("list")
+def list_cmd():
+    """List the assignments, their tests and points.
+
+    \b
+    Example:
+        autograder list
+    """
+    for a in list_assignments():
+        manual = f" + {a.manual_points:g} written" if a.questions else ""
+        click.echo(f"{a.name}  {a.title}  ({a.max_score:g} points{manual}; submit {', '.join(a.files)})")
+        for test, points in a.points.items():
+            click.echo(f"    {points:>5g}  {test}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--hidden", is_flag=True, help="Also run the hidden tests (instructors and authors).")
+@click.option("--in-process", is_flag=True, hidden=True, help="No isolation (authors' quick loop).")
+def check(assignment, path, hidden, in_process):
+    """Run the public tests against your work (default: the current folder).
+
+    \b
+    Example:
+        autograder check hw2 backprop.py
+    """
+    path = path or Path.cwd()
+    if not path.exists():
+        raise AutograderError(f"{path}: no such file or folder")
+    result = api.check(assignment, path, hidden=hidden, isolated=not in_process)
+    from .render import format_check  # noqa: PLC0415
+
+    click.echo(format_check(result))
+    all_passed = result.status == "graded" and all(o.outcome == "passed" for o in result.outcomes)
+    sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED)
+
+
+@main.command()
+@click.argument("assignment", required=False)
+@click.option("--check", "check_only", is_flag=True, help="Only report stale templates; exit 1 if any.")
+def release(assignment, check_only):
+    """Regenerate the student template(s) from the reference solution.
+
+    \b
+    Example:
+        autograder release hw2
+        autograder release --check
+    """
+    names = [assignment] if assignment else [a.name for a in list_assignments()]
+    stale = {n: api.stale(n) for n in names}
+    if check_only:
+        for name, files in stale.items():
+            for f in files:
+                click.echo(f"stale: student_template/{name}/{f} (run `autograder release {name}`)")
+        sys.exit(ExitCode.NOT_GRADED if any(stale.values()) else ExitCode.OK)
+    for name in names:
+        for path in api.release(name):
+            click.echo(f"wrote {path}")

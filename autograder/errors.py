@@ -1,0 +1,52 @@
+"""Exceptions named for what went wrong.
+
+The `SubmissionError` family is raised on the grader's side by the
+`submission` fixture when the student's process did not return a usable
+value; the runner turns each into a failed test with a clear message.
+"""
+
+
+class AutograderError(Exception):
+    """A problem with the grader's input (course, assignment, folder): a usage error."""
+
+
+class SubmissionError(Exception):
+    """The student's code did not give back a value the tests can use."""
+
+    status = "error"
+
+
+class LoadFailed(SubmissionError):
+    """The submitted file could not be imported (syntax error, exception at import, forbidden import)."""
+
+    status = "load_error"
+
+
+class MissingFunction(SubmissionError):
+    """The submitted module has no function (or probe) of the requested name."""
+
+    status = "missing_function"
+
+
+class StudentException(SubmissionError):
+    """The student's function raised an exception."""
+
+    status = "raised"
+
+
+class BadReturn(SubmissionError):
+    """The student's function returned something that cannot be sent back as data."""
+
+    status = "bad_return"
+
+
+class SubmissionTimeout(SubmissionError):
+    """A call, or the whole submission, ran past its time limit."""
+
+    status = "timeout"
+
+
+class SubmissionCrashed(SubmissionError):
+    """The student's process died or broke the protocol."""
+
+    status = "crashed"

@@ -1,0 +1,105 @@
+"""The `submission` fixture: how a test reaches the student's code, wherever it runs.
+
+A test on the grader's side calls `submission.forward(x, W)` (or
+`submission.call("forward", x, W)`); the arguments are encoded as data, the
+student's process runs the function, and the test gets back plain data:
+arrays, tensors, numbers, lists, dicts. Objects (the autodiff engine's
+`Value`) are exercised by public probe functions (`submission.probe(...)`)
+that run beside the student's code and return data.
+
+A `Channel` carries requests: `InProcessChannel` (no isolation; for the
+benchmark's floor and for authors) or the sandbox's channel.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from . import wire
+from .errors import (BadReturn, LoadFailed, MissingFunction, StudentException,
+                     SubmissionCrashed, SubmissionError)
+
+
+class Channel(Protocol):
+    def request(self, message: dict) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+class Submission:
+    """The student's module as the tests see it: remote functions that return data."""
+
+    def __init__(self, channel: Channel, files: tuple[str, ...]):
+        self._channel = channel
+        self.files = files
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def functions(self) -> list[str]:
+        """The public callables the student's module defines; raises `LoadFailed` if it cannot load."""
+        return self._send({"op": "functions"}, "import")
+
+    def call(self, name: str, *args, **kwargs):
+        """Run the student's `name(*args, **kwargs)`; its return value, as data."""
+        return self._send({"op": "call", "name": name, "args": wire.to_wire(list(args)),
+                           "kwargs": wire.to_wire(kwargs)}, name)
+
+    def call_with_inputs(self, name: str, *args, **kwargs):
+        """Like `call`, and also the arguments as the function left them: `(value, args, kwargs)`."""
+        return self._send({"op": "call", "name": name, "args": wire.to_wire(list(args)),
+                           "kwargs": wire.to_wire(kwargs), "inputs": True}, name)
+
+    def probe(self, name: str, *args, **kwargs):
+        """Run the public probe `name(module, *args, **kwargs)` beside the student's code."""
+        return self._send({"op": "probe", "name": name, "args": wire.to_wire(list(args)),
+                           "kwargs": wire.to_wire(kwargs)}, name)
+
+    def _send(self, message: dict, name: str):
+        reply = self._channel.request(message)
+        return decode_reply(reply, name, self.files[0])
+
+
+def decode_reply(reply, name: str, filename: str):
+    """The value of an `{"ok": ...}` reply; the matching `SubmissionError` otherwise."""
+    if type(reply) is not dict or len(reply) != 1:
+        raise SubmissionCrashed("the submission's process sent a malformed reply")
+    if "ok" in reply:
+        try:
+            return wire.from_wire(reply["ok"])
+        except wire.WireError as exc:
+            raise SubmissionCrashed(f"the submission's process sent malformed data ({exc})") from None
+    error = reply.get("error")
+    if type(error) is not dict:
+        raise SubmissionCrashed("the submission's process sent a malformed reply")
+    kind = str(error.get("kind", ""))
+    etype, message = str(error.get("type", ""))[:200], str(error.get("message", ""))[:2000]
+    tb = str(error.get("traceback", ""))[:4000]
+    if kind == "missing":
+        raise MissingFunction(f"`{name}` is not defined in {filename}")
+    if kind == "unencodable":
+        raise BadReturn(f"`{name}` returned something that is not plain data: {message}")
+    if kind == "load":
+        raise LoadFailed(f"{filename} could not be imported: {etype}: {message}", tb)
+    if kind == "raised":
+        raise StudentException(f"`{name}` raised {etype}: {message}", tb)
+    raise SubmissionError(f"protocol error: {message}")
+
+
+class InProcessChannel:
+    """Runs the student's module in this process. No isolation: for the benchmark floor and authors only."""
+
+    def __init__(self, workdir: Path, load_request: dict):
+        from .child import Session  # noqa: PLC0415 (kept out of the grader's import path)
+
+        # Blocking imports here would break the grader itself: forbidden imports are the sandbox's job.
+        self._session = Session(workdir, {**load_request, "forbid": []})
+
+    def request(self, message: dict) -> dict:
+        # Round-trip through JSON so the tests see exactly what the sandbox would give them.
+        return wire.loads(wire.dumps(self._session.handle(wire.loads(wire.dumps(message)[4:])))[4:])
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,142 @@
+"""The only format that crosses between the grader and a student's process: data.
+
+Values are turned into JSON-able structures: None, bool, int, float, str and
+lists as they are; tuples, dicts, NumPy arrays and torch tensors as tagged
+objects (`{"$tuple": [...]}`, `{"$dict": [[key, value], ...]}`,
+`{"$array": {...}}`, `{"$tensor": {...}}`), arrays as raw little-endian
+bytes in base64. Decoding checks every tag, dtype, shape and size, and
+never unpickles anything: what comes back from a submission is parsed, not
+trusted.
+
+This module is imported by the warm process that student code is forked
+from, so it imports nothing of the grader.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+
+import numpy as np
+
+DTYPES = {
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64",
+}
+MAX_DEPTH = 64
+HEADER = struct.Struct(">I")
+
+
+class WireError(ValueError):
+    """A value could not be encoded, or a message is not valid wire data."""
+
+
+def _torch():
+    import sys
+
+    return sys.modules.get("torch")
+
+
+def to_wire(value, depth: int = 0):
+    """A JSON-able structure for `value`; `WireError` for anything that is not plain data."""
+    if depth > MAX_DEPTH:
+        raise WireError("value is nested too deeply")
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        return value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if type(value) is list:
+        return [to_wire(v, depth + 1) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [to_wire(v, depth + 1) for v in value]}
+    if type(value) is dict:
+        if not all(type(k) in (str, int) for k in value):
+            raise WireError("dict keys must be str or int")
+        return {"$dict": [[k, to_wire(v, depth + 1)] for k, v in value.items()]}
+    if type(value) is np.ndarray:
+        return {"$array": _array_to_wire(value)}
+    torch = _torch()
+    if torch is not None and isinstance(value, torch.Tensor) and type(value) in (torch.Tensor, torch.nn.Parameter):
+        array = value.detach().cpu().resolve_conj().resolve_neg().numpy()
+        meta = _array_to_wire(array)
+        meta["requires_grad"] = bool(value.requires_grad)
+        return {"$tensor": meta}
+    raise WireError(f"a {type(value).__module__}.{type(value).__qualname__} is not plain data")
+
+
+def _array_to_wire(array: np.ndarray) -> dict:
+    if array.dtype.name not in DTYPES:
+        raise WireError(f"arrays of dtype {array.dtype} cannot be sent")
+    data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+    return {"dtype": array.dtype.name, "shape": list(array.shape), "data": base64.b64encode(data).decode()}
+
+
+def from_wire(data, depth: int = 0):
+    """The value a structure from `to_wire` stands for; `WireError` when it is malformed."""
+    if depth > MAX_DEPTH:
+        raise WireError("message is nested too deeply")
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    if type(data) is list:
+        return [from_wire(v, depth + 1) for v in data]
+    if type(data) is not dict or len(data) != 1:
+        raise WireError("untagged object in message")
+    ((tag, body),) = data.items()
+    if tag == "$tuple" and type(body) is list:
+        return tuple(from_wire(v, depth + 1) for v in body)
+    if tag == "$dict" and type(body) is list:
+        out = {}
+        for pair in body:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (str, int):
+                raise WireError("malformed dict entry")
+            out[pair[0]] = from_wire(pair[1], depth + 1)
+        return out
+    if tag == "$array" and type(body) is dict:
+        return _array_from_wire(body)
+    if tag == "$tensor" and type(body) is dict:
+        import torch
+
+        tensor = torch.from_numpy(_array_from_wire(body).copy())
+        return tensor.requires_grad_(True) if body.get("requires_grad") is True and tensor.is_floating_point() else tensor
+    raise WireError(f"unknown tag {tag!r}")
+
+
+def _array_from_wire(body: dict) -> np.ndarray:
+    dtype, shape, data = body.get("dtype"), body.get("shape"), body.get("data")
+    if dtype not in DTYPES:
+        raise WireError(f"dtype {dtype!r} not allowed")
+    if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("malformed shape")
+    if type(data) is not str:
+        raise WireError("malformed array data")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise WireError("array data is not base64") from None
+    dt = np.dtype(dtype).newbyteorder("<")
+    if len(raw) != math.prod(shape) * dt.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dt).reshape(shape).astype(np.dtype(dtype), copy=True)
+
+
+def dumps(message) -> bytes:
+    """A message (already wire-encoded) as one length-prefixed frame."""
+    body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
+    return HEADER.pack(len(body)) + body
+
+
+def loads(body: bytes):
+    """Parse one frame's body; `WireError` for anything that is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise WireError(f"message is not JSON ({type(exc).__name__})") from None
