@@ -1,0 +1,293 @@
+"""Isolation, owned in one place: a warm zygote, one confined process per submission, cleanup on every path.
+
+    with Sandbox(limits, jobs=2) as sandbox:
+        result = sandbox.grade(assignment, specs, prepared, slot=0)
+
+The tests run here, in the grader; each submission's code runs in a process
+forked from the zygote (see `zygote`, `confine`) and is reached through a
+`SandboxChannel`. Whatever happens in there (timeout, crash, flood, bomb),
+`grade` returns a `SubmissionResult` and leaves no process and no file behind.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+from .api import load_request, unrunnable
+from .collect import TestSpec
+from .course import Assignment
+from .errors import AutograderError, SubmissionCrashed, SubmissionTimeout
+from .protocol import Submission
+from .runner import SubmissionResult, not_run, run_tests
+from .submissions import Prepared
+
+WORKDIR_INSIDE = "/submission"
+SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Times in seconds, sizes in MB unless named otherwise."""
+
+    call_timeout_s: float = 10.0
+    submission_timeout_s: float = 60.0
+    cpu_s: int = 60
+    memory_mb: int = 1024
+    nproc: int = 32
+    fsize_mb: int = 16
+    nofile: int = 64
+    max_reply_mb: int = 64
+    max_output_kb: int = 64
+
+
+class Sandbox:
+    """A zygote and the isolation this machine allows; use it as a context manager."""
+
+    def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
+                 base_uid: int = 61000, course_root: Path | None = None):
+        from .course import default_course_root
+
+        self.limits, self.jobs, self.base_uid = limits, jobs, base_uid
+        self.course_root = Path(course_root or default_course_root()).resolve()
+        self._want_isolation = isolate
+        self.isolated = False
+        self.warning = ""
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._proc: subprocess.Popen | None = None
+        self._ctrl: socket.socket | None = None
+        self._tmp: Path | None = None
+
+    # -- life cycle ---------------------------------------------------------------
+    def __enter__(self) -> "Sandbox":
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))
+        os.chmod(self._tmp, 0o711)  # slot users may traverse to their own folder, not list
+        (self._tmp / "root").mkdir(mode=0o755)
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno())],
+            pass_fds=[child.fileno()], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        child.close()
+        self._ctrl = parent
+        ready = self._ask({"op": "hello"}, expect_ready=True)
+        self._zygote_paths = ready.get("paths", [])
+        self._choose_isolation()
+
+    def close(self) -> None:
+        """Stop the zygote (it kills every student process left) and remove every file made."""
+        if self._ctrl is not None:
+            self._ctrl.close()
+            self._ctrl = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    # -- talking to the zygote -------------------------------------------------------
+    def _ask(self, message: dict, fds: list[int] = (), expect_ready: bool = False) -> dict:
+        with self._lock:
+            if not expect_ready:
+                body = json.dumps(message).encode()
+                socket.send_fds(self._ctrl, [wire.HEADER.pack(len(body))], list(fds))
+                self._ctrl.sendall(body)
+            header = _recv_exact(self._ctrl, wire.HEADER.size)
+            (size,) = wire.HEADER.unpack(header)
+            reply = json.loads(_recv_exact(self._ctrl, size))
+        if "error" in reply:
+            raise AutograderError(f"the sandbox could not {message.get('op')}: {reply['error']}")
+        return reply
+
+    def _binds(self) -> list[str]:
+        """Paths the student's root may show: the Python install and system libraries, never the course."""
+        candidates = set(SYSTEM_PATHS) | {sys.base_prefix, sys.prefix, sys.exec_prefix, *self._zygote_paths}
+        venv = Path(sys.prefix).resolve()
+        keep = []
+        for raw in sorted(candidates):
+            path = Path(raw)
+            if not raw or not path.exists() or str(path) == "/":
+                continue
+            real = path.resolve()
+            inside_course = real == self.course_root or self.course_root in real.parents
+            if inside_course and not (real == venv or venv in real.parents):
+                continue
+            if real == self.course_root or real in self.course_root.parents:
+                continue  # an ancestor of the course would show it all
+            if self._tmp in real.parents or real in self._tmp.parents:
+                continue
+            keep.append(str(path))
+        return [p for p in keep if not any(Path(q) in Path(p).parents for q in keep)]
+
+    def _spawn_request(self, workdir: Path, slot: int, load: dict, isolate: bool | None = None) -> dict:
+        limits = dataclasses.asdict(self.limits)
+        isolate = self.isolated if isolate is None else isolate
+        return {"op": "spawn", "isolate": isolate, "uid": self.base_uid + slot if isolate else None,
+                "root_dir": str(self._tmp / "root"), "binds": self._binds(), "workdir": str(workdir),
+                "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
+                "limits": limits, "load": load}
+
+    def _choose_isolation(self) -> None:
+        want = self._want_isolation
+        if want is False:
+            self.isolated, self.warning = False, "isolation turned off: student code runs with your user's rights"
+            return
+        if os.geteuid() != 0:
+            reason = "not running as root"
+        else:
+            probe_dir = self._tmp / "probe"
+            probe_dir.mkdir()
+            request = self._spawn_request(probe_dir, 0, {}, isolate=True)
+            reason = self._ask({**request, "op": "probe"})["result"]
+            probe_dir.rmdir()
+        if not reason:
+            self.isolated = True
+            return
+        if want is True:
+            raise AutograderError(f"full isolation is not available here: {reason}")
+        self.warning = (f"partial isolation only ({reason}): each submission still runs in its own process with "
+                        "time, memory, process and file limits, but it can read what your user can read and "
+                        "reach the network. Run as root (for example in a container) for full isolation.")
+
+    # -- grading ----------------------------------------------------------------------
+    def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
+              slot: int = 0) -> SubmissionResult:
+        """Run every test against one submission in its own confined process; never raises for the student's sake."""
+        if prepared.status != "ok":
+            return unrunnable(prepared, specs)
+        start = time.perf_counter()
+        with self._lock:
+            self._counter += 1
+            number = self._counter
+        workdir = self._tmp / f"work-{slot}-{number}"
+        output_path = self._tmp / f"out-{slot}-{number}.txt"
+        channel = None
+        try:
+            workdir.mkdir(mode=0o700)
+            for name, text in prepared.files.items():
+                (workdir / name).write_text(text, "utf-8")
+            if self.isolated:
+                for path in (workdir, *workdir.iterdir()):
+                    os.chown(path, self.base_uid + slot, self.base_uid + slot)
+            deadline = time.monotonic() + self.limits.submission_timeout_s
+            channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment)),
+                                     output_path, deadline)
+            result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
+        except Exception as exc:  # the grader's own failure: a row that says so, never a crashed batch
+            result = SubmissionResult(prepared.student_id, "grader_error", f"{type(exc).__name__}: {exc}",
+                                      not_run(specs, "not graded: the grader failed; tell your instructor"), 0.0)
+        finally:
+            if channel is not None:
+                channel.close()
+            output = _read_head(output_path, self.limits.max_output_kb * 1024)
+            shutil.rmtree(workdir, ignore_errors=True)
+            output_path.unlink(missing_ok=True)
+        return dataclasses.replace(result, output=output, digest=prepared.digest,
+                                   duration_s=round(time.perf_counter() - start, 6))
+
+
+class SandboxChannel:
+    """Requests to one submission's confined process; (re)starts it on demand, kills it on any trouble."""
+
+    def __init__(self, sandbox: Sandbox, spawn: dict, output_path: Path, deadline: float):
+        self._sandbox, self._spawn, self._output_path, self._deadline = sandbox, spawn, output_path, deadline
+        self._sock: socket.socket | None = None
+        self._pid = 0
+
+    def _start(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_fd = os.open(self._output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self._pid = self._sandbox._ask(self._spawn, fds=[theirs.fileno(), out_fd])["pid"]
+        finally:
+            theirs.close()
+            os.close(out_fd)
+        self._sock = mine
+
+    def request(self, message: dict) -> dict:
+        what = f"`{message['name']}`" if "name" in message else "importing your file"
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
+        timeout = min(self._sandbox.limits.call_timeout_s, remaining)
+        if self._sock is None:
+            self._start()
+        try:
+            self._sock.settimeout(timeout)
+            self._sock.sendall(wire.dumps(message))
+            header = _recv_exact(self._sock, wire.HEADER.size)
+            (size,) = wire.HEADER.unpack(header)
+            if size > self._sandbox.limits.max_reply_mb * 2**20:
+                self.close()
+                raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB")
+            return wire.loads(_recv_exact(self._sock, size))
+        except socket.timeout:
+            self.close()
+            raise SubmissionTimeout(f"{what} did not finish within {timeout:.3g} s") from None
+        except (EOFError, ConnectionError, OSError):
+            self.close()
+            raise SubmissionCrashed(f"the process running your code ended during {what} "
+                                    "(os._exit, a crash, or the CPU or memory limit)") from None
+        except wire.WireError as exc:
+            self.close()
+            raise SubmissionCrashed(f"{what} sent back malformed data ({exc})") from None
+
+    def close(self) -> None:
+        """Kill the process group and everything of the slot's user; safe to call twice."""
+        if self._sock is None:
+            return
+        self._sock.close()
+        self._sock = None
+        try:
+            self._sandbox._ask({"op": "kill", "pid": self._pid, "uid": self._spawn["uid"]})
+        except (OSError, AutograderError):
+            pass
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = sock.recv(min(size - got, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_head(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        return ""
+    text = data[:limit].decode("utf-8", "replace")
+    return text + ("\n[... output truncated ...]" if len(data) > limit else "")

@@ -1,0 +1,148 @@
+"""The warm process that every student process is forked from.
+
+Started once per grading run, fresh (`python -I -m autograder.zygote FD`), it
+imports NumPy and torch and the small serving code (`child`, `wire`) and
+nothing else: no test, no reference, no expected value, no other student.
+For each submission the grader sends a request over the control socket
+with two file descriptors (the channel and the output file); the zygote
+forks, and the child confines itself (`confine`) and serves the tests'
+calls until the channel closes. The zygote also kills, on request, what a
+finished submission left behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+HEADER = struct.Struct(">I")
+
+
+def _recv_request(ctrl: socket.socket):
+    header, fds, _, _ = socket.recv_fds(ctrl, HEADER.size, 2)
+    if len(header) < HEADER.size:
+        return None, []
+    (size,) = HEADER.unpack(header)
+    body = b""
+    while len(body) < size:
+        chunk = ctrl.recv(size - len(body))
+        if not chunk:
+            return None, fds
+        body += chunk
+    return json.loads(body), fds
+
+
+def _reply(ctrl: socket.socket, message: dict) -> None:
+    body = json.dumps(message).encode()
+    ctrl.sendall(HEADER.pack(len(body)) + body)
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _spawn(request: dict, fds: list[int]) -> int:
+    from . import confine
+
+    pid = os.fork()
+    if pid == 0:  # the student's process: never returns
+        code = 70
+        try:
+            chan_fd, out_fd = fds
+            confine.enter(request, chan_fd, out_fd)
+            from .child import serve
+
+            serve(chan_fd, request["workdir_inside"], request["load"])
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 (nothing may escape into the zygote's loop)
+            code = 71
+            try:
+                os.write(2, f"autograder: the sandbox failed: {type(exc).__name__}: {exc}\n".encode())
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+    for fd in fds:
+        os.close(fd)
+    return pid
+
+
+def _kill(request: dict, children: set[int]) -> None:
+    pid = request["pid"]
+    if pid in children:  # never signal a pid we no longer own: it may have been reused
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    uid = request.get("uid")
+    if uid:  # what escaped the process group: every process of the slot's own user
+        sweeper = os.fork()
+        if sweeper == 0:
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                for _ in range(50):
+                    os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            os._exit(0)
+        os.waitpid(sweeper, 0)
+
+
+def main() -> None:
+    ctrl = socket.socket(fileno=int(sys.argv[1]))
+    import numpy  # noqa: F401  (warm: paid once, not per submission)
+    import torch
+
+    torch.set_num_threads(1)
+    x = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    (x * x).sum().backward()  # page in autograd
+    from . import child, confine, wire  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
+    children: set[int] = set()
+    uids: set[int] = set()
+    _reply(ctrl, {"ready": True, "pid": os.getpid(), "paths": [p for p in sys.path if p]})
+    while True:
+        request, fds = _recv_request(ctrl)
+        if request is None:
+            break
+        _reap()
+        try:
+            if request["op"] == "spawn":
+                pid = _spawn(request, fds)
+                children.add(pid)
+                if request.get("uid"):
+                    uids.add(request["uid"])
+                _reply(ctrl, {"pid": pid})
+            elif request["op"] == "kill":
+                _kill(request, children)
+                children.discard(request["pid"])
+                _reply(ctrl, {"killed": True})
+            elif request["op"] == "probe":
+                _reply(ctrl, {"result": confine.probe(request)})
+        except Exception as exc:  # report, keep serving
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            _reply(ctrl, {"error": f"{type(exc).__name__}: {exc}"})
+    for pid in children:  # the grader is gone: leave nothing of any student behind
+        _kill({"pid": pid}, children)
+    for uid in uids:
+        _kill({"pid": 0, "uid": uid}, set())
+
+
+if __name__ == "__main__":
+    main()
