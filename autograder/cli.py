@@ -75,6 +75,39 @@ def check(assignment, path, hidden, in_process):
 
 
 @main.command()
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the report.")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 64), help="Submissions at once.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per call.")
+@click.option("--total-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds per submission, all calls together.")
+@click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(64), help="Memory per submission.")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb):
+    """Grade every submission in SUBMISSIONS with the hidden and public tests.
+
+    SUBMISSIONS holds one entry per student, named by the student's id: a
+    folder with that student's files, or `<id>.py` when the assignment has
+    one file. Re-running with the same --out grades only what is new or changed.
+
+    \b
+    Example:
+        autograder grade hw2 submissions/ --out grades/ --jobs 2
+    """
+    from .grading import grade_batch  # noqa: PLC0415
+    from .render import batch_summary, progress_bar  # noqa: PLC0415
+    from .sandbox import Limits  # noqa: PLC0415
+
+    limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
+                    cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
+    with progress_bar() as bar:
+        batch = grade_batch(assignment, submissions, out_dir, jobs=jobs, limits=limits,
+                            on_start=bar.start, on_result=bar.update)
+    click.echo(batch_summary(batch))
+    sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
+
+
+@main.command()
 @click.argument("assignment", required=False)
 @click.option("--check", "check_only", is_flag=True, help="Only report stale templates; exit 1 if any.")
 def release(assignment, check_only):

@@ -1,6 +1,9 @@
 """Text for people: the self-check output a student reads in a terminal."""
 from __future__ import annotations
 
+import contextlib
+import sys
+
 from .runner import PASSED, SubmissionResult
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}
@@ -21,4 +24,62 @@ def format_check(result: SubmissionResult) -> str:
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points")
     if result.output.strip():
         lines.append("\nWhat your code printed:\n" + result.output.rstrip())
+    return "\n".join(lines)
+
+
+class _Progress:
+    """A tqdm bar on a terminal; silent otherwise."""
+
+    def __init__(self):
+        self._bar = None
+
+    def start(self, todo: int, reused: int) -> None:
+        if sys.stderr.isatty() and todo:
+            from tqdm import tqdm  # noqa: PLC0415
+
+            self._bar = tqdm(total=todo, unit="sub", desc="grading", file=sys.stderr, leave=False)
+
+    def update(self, result: SubmissionResult) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix_str(f"{result.student_id}: {result.score:g}", refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+@contextlib.contextmanager
+def progress_bar():
+    bar = _Progress()
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def batch_summary(batch) -> str:
+    """The one-screen summary printed after `autograder grade`."""
+    results = batch.results
+    scores = sorted(r.score for r in results)
+    full = batch.assignment.max_score
+    n = len(results)
+    lines = [f"{batch.assignment.name}: {n} submissions in {batch.seconds:.1f} s "
+             f"({n - batch.reused} graded now, {batch.reused} unchanged since the last run)"]
+    if n:
+        lines.append(f"  scores: mean {sum(scores) / n:.2f} / {full:g}, median {scores[n // 2]:g}, "
+                     f"full marks {sum(s >= full for s in scores)}, zero {sum(s == 0 for s in scores)}")
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    lines.append("  status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    for r in batch.not_graded[:10]:
+        lines.append(f"  ! {r.student_id}: {r.status}: {r.message.splitlines()[0] if r.message else ''}")
+    if len(batch.not_graded) > 10:
+        lines.append(f"  ! ... and {len(batch.not_graded) - 10} more (see grades.csv)")
+    if batch.isolation_warning:
+        lines.append(f"  warning: {batch.isolation_warning}")
+    files = batch.files
+    lines.append(f"Report: {files.get('report')}")
+    lines.append(f"Grades: {files.get('grades')}  Tests: {files.get('tests')}  Feedback: {files.get('feedback')}/")
     return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""What a student may see about their own submission: tests, outcomes, hints. Never an expected value."""
+from __future__ import annotations
+
+from .course import Assignment
+from .runner import PASSED, SubmissionResult
+
+STATUS_TEXT = {
+    "graded": "graded",
+    "invalid": "not graded: the submission could not be read",
+    "load_error": "your file could not be imported, so no test could run",
+    "forbidden_import": "your file imports a module this assignment forbids",
+    "timeout": "your file did not finish importing in time",
+    "crashed": "the process running your file ended while importing it",
+    "grader_error": "not graded: the grader failed (not your fault); your instructor has been told",
+}
+OUTCOME_MARK = {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡 partly passed", "skipped": "⏭ skipped"}
+
+
+def _block(text: str) -> list[str]:
+    """A fenced block that the text itself cannot close."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [fence, text, fence]
+
+
+def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
+    """The feedback file of one student, in Markdown."""
+    lines = [f"# {assignment.title} ({assignment.name}): feedback for {result.student_id}", ""]
+    lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
+    if assignment.questions:
+        lines.append(f"Written answers ({assignment.manual_points:g} points) are graded by a person.")
+    lines.append("")
+    if result.status != "graded":
+        lines += [f"**Status:** {STATUS_TEXT.get(result.status, result.status)}.", "", *_block(result.message), ""]
+    lines += ["| Test | Kind | Result | Points |", "|---|---|---|---|"]
+    for o in result.outcomes:
+        lines.append(f"| `{o.test}` | {o.visibility} | {OUTCOME_MARK.get(o.outcome, o.outcome)} | "
+                     f"{o.points:g} / {o.max_points:g} |")
+    failed = [o for o in result.outcomes if o.outcome != PASSED and o.message]
+    if failed and result.status == "graded":
+        lines += ["", "## What to look at", ""]
+        for o in failed:
+            lines.append(f"### `{o.test}`")
+            lines += ["", *_block(o.message.strip()), ""]
+    if result.output.strip():
+        lines += ["## What your code printed", "", *_block(result.output.rstrip()[:4000]), ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,124 @@
+"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from . import report as R
+from .course import Assignment
+from .feedback import feedback_markdown
+from .runner import SubmissionResult
+
+
+def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path) -> dict[str, Path]:
+    """Every report file of a batch; returns their paths by kind."""
+    from .grading import atomic_write  # noqa: PLC0415
+
+    grades = R.grades_frame(assignment, results)
+    tests = R.tests_frame(results)
+    paths = {"grades": out_dir / "grades.csv", "tests": out_dir / "tests.csv",
+             "feedback": out_dir / "feedback", "report": out_dir / "report.html"}
+    atomic_write(paths["grades"], grades.to_csv(index=False))
+    atomic_write(paths["tests"], tests.to_csv(index=False))
+    current = set()
+    for result in results:
+        path = paths["feedback"] / f"{result.student_id}.md"
+        atomic_write(path, feedback_markdown(assignment, result))
+        current.add(path.name)
+    for stale in paths["feedback"].glob("*.md"):
+        if stale.name not in current:
+            stale.unlink()
+    atomic_write(paths["report"], html_report(assignment, grades, tests))
+    return paths
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots = []
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.hist(grades[R.SCORE], bins=min(20, max(5, len(grades) // 2)), range=(0, assignment.max_score or 1),
+            color="#3b6ea8", edgecolor="white")
+    ax.set_xlabel(f"score (out of {assignment.max_score:g})")
+    ax.set_ylabel("students")
+    ax.set_title("Score distribution")
+    plots.append(("Score distribution", _png(fig)))
+    plt.close(fig)
+    rates = R.pass_rates(tests)
+    if not rates.empty:
+        fig, ax = plt.subplots(figsize=(6, 0.32 * len(rates) + 1))
+        ax.barh(rates[R.TEST], rates["pass_rate"] * 100, color="#5a9e6f")
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of students passing")
+        ax.set_title("Pass rate per test")
+        plots.append(("Pass rate per test", _png(fig)))
+        plt.close(fig)
+    return plots
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+.stats { display: flex; gap: 1.5em; flex-wrap: wrap; }
+.stat { background: #f4f6f9; border-radius: 6px; padding: .6em 1em; }
+.stat b { display: block; font-size: 1.4em; }
+.plots { display: flex; gap: 1em; flex-wrap: wrap; align-items: flex-start; }
+.plots img { max-width: 100%; border: 1px solid #eee; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
+th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: left; vertical-align: top; }
+th { background: #f4f6f9; position: sticky; top: 0; }
+td.message { max-width: 40em; white-space: pre-wrap; }
+.warn { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .5em 1em; }
+"""
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:g}", border=0)
+
+
+def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> str:
+    """A self-contained page for the instructor: summary, plots, slowest and failed submissions, all rows."""
+    esc = html.escape
+    n = len(grades)
+    graded = grades[grades[R.STATUS] == R.GRADED]
+    stats = [("students", n), ("graded", len(graded)), ("not graded", n - len(graded)),
+             ("mean score", f"{grades[R.SCORE].mean():.2f}" if n else "–"),
+             ("median", f"{grades[R.SCORE].median():g}" if n else "–"),
+             ("full marks", int((grades[R.SCORE] >= assignment.max_score).sum()))]
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment.name)} report</title>",
+             f"<style>{CSS}</style></head><body>",
+             f"<h1>{esc(assignment.title)} <small>({esc(assignment.name)}, {assignment.max_score:g} points)</small></h1>",
+             "<div class='stats'>" + "".join(f"<div class='stat'><b>{esc(str(v))}</b>{esc(k)}</div>" for k, v in stats)
+             + "</div>"]
+    if n:
+        parts.append("<h2>Distribution and pass rates</h2><div class='plots'>")
+        parts += [f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
+                  for title, data in _plots(assignment, grades, tests)]
+        parts.append("</div>")
+    problems = grades[grades[R.STATUS] != R.GRADED][[R.STUDENT_ID, R.STATUS, R.MESSAGE]]
+    parts.append(f"<h2>Submissions not graded ({len(problems)})</h2>")
+    parts.append(_table(problems) if len(problems) else "<p>None.</p>")
+    failed = grades[grades[R.SCORE] < assignment.max_score].sort_values(R.SCORE)[[R.STUDENT_ID, R.SCORE, R.STATUS]]
+    parts.append(f"<h2>Below full marks ({len(failed)})</h2>")
+    parts.append(_table(failed) if len(failed) else "<p>None.</p>")
+    slowest = grades.sort_values(R.DURATION, ascending=False).head(10)[[R.STUDENT_ID, R.DURATION, R.STATUS]]
+    parts.append("<h2>Slowest submissions</h2>" + _table(slowest))
+    parts.append("<h2>Pass rate per test</h2>" + _table(R.pass_rates(tests)))
+    columns = [c for c in grades.columns if c != R.MESSAGE]
+    parts.append("<h2>All grades</h2>" + _table(grades[columns]))
+    parts.append("</body></html>")
+    return "\n".join(parts)

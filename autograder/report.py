@@ -1,0 +1,57 @@
+"""The grade report as DataFrames, built by pure functions from results. Rendering lives elsewhere."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .course import Assignment
+from .runner import SubmissionResult
+
+STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
+DURATION = "duration_s"
+TEST, POINTS, MAX_POINTS, OUTCOME, VISIBILITY = "test", "points", "max_points", "outcome", "visibility"
+WRITTEN_PREFIX = "written:"
+GRADE_COLUMNS = [STUDENT_ID, SCORE, MAX_SCORE, STATUS]
+TEST_COLUMNS = [STUDENT_ID, TEST, POINTS, MAX_POINTS, OUTCOME, MESSAGE, DURATION]
+GRADED = "graded"
+
+
+def written_column(question_id: str) -> str:
+    return f"{WRITTEN_PREFIX}{question_id}"
+
+
+def grades_frame(assignment: Assignment, results: list[SubmissionResult]) -> pd.DataFrame:
+    """One row per student: score, max, status, each test's points, an empty column per written question."""
+    tests = list(assignment.points)
+    rows = []
+    for r in sorted(results, key=lambda r: r.student_id):
+        row = {STUDENT_ID: r.student_id, SCORE: r.score, MAX_SCORE: assignment.max_score, STATUS: r.status}
+        points = {o.test: o.points for o in r.outcomes}
+        row.update({t: points.get(t, 0.0) for t in tests})
+        row.update({written_column(q.id): float("nan") for q in assignment.questions})
+        row[MESSAGE] = r.message
+        row[DURATION] = r.duration_s
+        rows.append(row)
+    columns = GRADE_COLUMNS + tests + [written_column(q.id) for q in assignment.questions] + [MESSAGE, DURATION]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def tests_frame(results: list[SubmissionResult]) -> pd.DataFrame:
+    """Long form: one row per student and test."""
+    rows = [
+        {STUDENT_ID: r.student_id, TEST: o.test, POINTS: o.points, MAX_POINTS: o.max_points,
+         OUTCOME: o.outcome, MESSAGE: o.message, DURATION: o.duration_s, VISIBILITY: o.visibility}
+        for r in sorted(results, key=lambda r: r.student_id) for o in r.outcomes
+    ]
+    return pd.DataFrame(rows, columns=TEST_COLUMNS + [VISIBILITY])
+
+
+def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
+    """Per test: the share of students who passed it, and its mean points."""
+    if tests.empty:
+        return pd.DataFrame(columns=[TEST, "pass_rate", "mean_points", MAX_POINTS])
+    grouped = tests.groupby(TEST, sort=False)
+    return pd.DataFrame({
+        "pass_rate": grouped[OUTCOME].apply(lambda s: float((s == "passed").mean())),
+        "mean_points": grouped[POINTS].mean(),
+        MAX_POINTS: grouped[MAX_POINTS].first(),
+    }).reset_index()
