@@ -128,3 +128,7 @@ def release(assignment, check_only):
     for name in names:
         for path in api.release(name):
             click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ forked from the zygote (see `zygote`, `confine`) and is reached through a
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ from .runner import SubmissionResult, not_run, run_tests
 from .submissions import Prepared
 
 WORKDIR_INSIDE = "/submission"
+UID_BASE, UID_BLOCK, UID_BLOCKS = 1_900_000_000, 64, 4096
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 
 
@@ -55,10 +57,13 @@ class Sandbox:
     """A zygote and the isolation this machine allows; use it as a context manager."""
 
     def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
-                 base_uid: int = 61000, course_root: Path | None = None):
+                 course_root: Path | None = None):
         from .course import default_course_root
 
-        self.limits, self.jobs, self.base_uid = limits, jobs, base_uid
+        if not 1 <= jobs <= UID_BLOCK:
+            raise AutograderError(f"jobs must be between 1 and {UID_BLOCK}")
+        self.limits, self.jobs, self.base_uid = limits, jobs, 0
+        self._uid_lock: int | None = None
         self.course_root = Path(course_root or default_course_root()).resolve()
         self._want_isolation = isolate
         self.isolated = False
@@ -85,16 +90,19 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp, 0o711)  # slot users may traverse to their own folder, not list
         (self._tmp / "root").mkdir(mode=0o755)
+        self._uid_lock, self.base_uid = _lock_uid_block()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno())],
-            pass_fds=[child.fileno()], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
+            # The zygote inherits the uid lock: the block stays ours until its last sweep is done.
+            pass_fds=[child.fileno(), self._uid_lock], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
             start_new_session=True)
         child.close()
         self._ctrl = parent
         ready = self._ask({"op": "hello"}, expect_ready=True)
         self._zygote_paths = ready.get("paths", [])
+        self._bind_paths = self._binds()
         self._choose_isolation()
 
     def close(self) -> None:
@@ -112,6 +120,9 @@ class Sandbox:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
     # -- talking to the zygote -------------------------------------------------------
     def _ask(self, message: dict, fds: list[int] = (), expect_ready: bool = False) -> dict:
@@ -151,7 +162,7 @@ class Sandbox:
         limits = dataclasses.asdict(self.limits)
         isolate = self.isolated if isolate is None else isolate
         return {"op": "spawn", "isolate": isolate, "uid": self.base_uid + slot if isolate else None,
-                "root_dir": str(self._tmp / "root"), "binds": self._binds(), "workdir": str(workdir),
+                "root_dir": str(self._tmp / "root"), "binds": self._bind_paths, "workdir": str(workdir),
                 "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
                 "limits": limits, "load": load}
 
@@ -240,15 +251,16 @@ class SandboxChannel:
         timeout = min(self._sandbox.limits.call_timeout_s, remaining)
         if self._sock is None:
             self._start()
+        end = time.monotonic() + timeout  # for the whole reply: a trickle of bytes must not extend it
         try:
             self._sock.settimeout(timeout)
             self._sock.sendall(wire.dumps(message))
-            header = _recv_exact(self._sock, wire.HEADER.size)
+            header = _recv_exact(self._sock, wire.HEADER.size, end)
             (size,) = wire.HEADER.unpack(header)
             if size > self._sandbox.limits.max_reply_mb * 2**20:
                 self.close()
                 raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB")
-            return wire.loads(_recv_exact(self._sock, size))
+            body = _recv_exact(self._sock, size, end)
         except socket.timeout:
             self.close()
             raise SubmissionTimeout(f"{what} did not finish within {timeout:.3g} s") from None
@@ -256,7 +268,9 @@ class SandboxChannel:
             self.close()
             raise SubmissionCrashed(f"the process running your code ended during {what} "
                                     "(os._exit, a crash, or the CPU or memory limit)") from None
-        except wire.WireError as exc:
+        try:
+            return wire.loads(body)
+        except ValueError as exc:  # WireError, and what json itself raises (an integer of 5000 digits)
             self.close()
             raise SubmissionCrashed(f"{what} sent back malformed data ({exc})") from None
 
@@ -272,9 +286,34 @@ class SandboxChannel:
             pass
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
+def _lock_uid_block() -> tuple[int, int]:
+    """A block of user ids no other grading run on this machine uses: (lock fd, first uid).
+
+    Each slot's processes run as their own uid, and cleanup kills every process
+    of that uid: two runs sharing a uid would kill each other's students.
+    """
+    folder = Path(tempfile.gettempdir()) / "autograder-uids"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for block in range(UID_BLOCKS):
+        fd = os.open(folder / f"{block}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return fd, UID_BASE + block * UID_BLOCK
+    raise AutograderError(f"all {UID_BLOCKS} sandbox uid blocks are in use on this machine")
+
+
+def _recv_exact(sock: socket.socket, size: int, end: float | None = None) -> bytes:
+    """`size` bytes from `sock`; by the monotonic time `end` if given (`socket.timeout` otherwise)."""
     chunks, got = [], 0
     while got < size:
+        if end is not None:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            sock.settimeout(left)
         chunk = sock.recv(min(size - got, 1 << 20))
         if not chunk:
             raise EOFError

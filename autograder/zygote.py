@@ -18,6 +18,8 @@ import socket
 import struct
 import sys
 
+from . import child, confine, wire  # noqa: F401  (the serving code, warm too)
+
 HEADER = struct.Struct(">I")
 
 
@@ -51,17 +53,13 @@ def _reap() -> None:
 
 
 def _spawn(request: dict, fds: list[int]) -> int:
-    from . import confine
-
     pid = os.fork()
     if pid == 0:  # the student's process: never returns
         code = 70
         try:
             chan_fd, out_fd = fds
             confine.enter(request, chan_fd, out_fd)
-            from .child import serve
-
-            serve(chan_fd, request["workdir_inside"], request["load"])
+            child.serve(chan_fd, request["workdir_inside"], request["load"])
             code = 0
         except BaseException as exc:  # noqa: BLE001 (nothing may escape into the zygote's loop)
             code = 71
@@ -107,16 +105,25 @@ def main() -> None:
     torch.set_num_threads(1)
     x = torch.ones(3, dtype=torch.float64, requires_grad=True)
     (x * x).sum().backward()  # page in autograd
-    from . import child, confine, wire  # noqa: F401
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     children: set[int] = set()
     uids: set[int] = set()
     _reply(ctrl, {"ready": True, "pid": os.getpid(), "paths": [p for p in sys.path if p]})
+    try:
+        _serve(ctrl, children, uids)
+    except (OSError, ValueError):  # the grader is gone (or spoke nonsense): clean up and leave
+        pass
+    for pid in list(children):  # leave nothing of any student behind
+        _kill({"pid": pid}, children)
+    for uid in uids:
+        _kill({"pid": 0, "uid": uid}, set())
+
+
+def _serve(ctrl: socket.socket, children: set[int], uids: set[int]) -> None:
     while True:
         request, fds = _recv_request(ctrl)
         if request is None:
-            break
+            return
         _reap()
         try:
             if request["op"] == "spawn":
@@ -138,10 +145,6 @@ def main() -> None:
                 except OSError:
                     pass
             _reply(ctrl, {"error": f"{type(exc).__name__}: {exc}"})
-    for pid in children:  # the grader is gone: leave nothing of any student behind
-        _kill({"pid": pid}, children)
-    for uid in uids:
-        _kill({"pid": 0, "uid": uid}, set())
 
 
 if __name__ == "__main__":

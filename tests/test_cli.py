@@ -1,0 +1,78 @@
+"""The CLI in two layers: CliRunner for wiring, real processes for exit codes and output."""
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.exitcodes import ExitCode
+from tests.conftest import write_class
+
+
+def all_commands():
+    return sorted(main.commands.items())
+
+
+@pytest.mark.parametrize("name, command", all_commands(), ids=[n for n, _ in all_commands()])
+def test_every_command_has_help_with_an_example(name, command):
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and f"autograder {name}" in result.output
+
+
+def test_list_shows_assignments_tests_and_points(toy_course):
+    result = CliRunner().invoke(main, ["list"])
+    assert result.exit_code == 0
+    assert "toy  Toy: squares  (4 points + 2 written; submit toy.py)" in result.output
+    assert "2  test_square_values" in result.output
+
+
+def test_unknown_assignment_is_a_usage_error(toy_course):
+    result = CliRunner().invoke(main, ["check", "hw9", "."])
+    assert result.exit_code == ExitCode.USAGE
+    assert "unknown assignment 'hw9'; known assignments: toy" in result.output
+
+
+def test_missing_out_option_is_a_usage_error(toy_course, tmp_path):
+    result = CliRunner().invoke(main, ["grade", "toy", str(tmp_path)])
+    assert result.exit_code == ExitCode.USAGE and "--out" in result.output
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True,
+                          env={**os.environ}, cwd=cwd, timeout=300)
+
+
+def test_check_end_to_end_exit_codes_and_lines(toy_course):
+    ref = run("check", "toy", str(toy_course / "reference" / "toy"))
+    assert ref.returncode == ExitCode.OK, ref.stderr
+    assert "PASS  test_square_shape  (1/1)" in ref.stdout and "1/1 tests passed, 1/1 points" in ref.stdout
+    assert "test_square_values" not in ref.stdout  # hidden tests stay hidden from students
+    stub = run("check", "toy", cwd=toy_course / "student_template" / "toy")  # default: the current folder
+    assert stub.returncode == ExitCode.TESTS_FAILED
+    assert "FAIL  test_square_shape  (0/1)" in stub.stdout and "NotImplementedError: return x squared" in stub.stdout
+
+
+def test_grade_end_to_end_summary_and_exit_code(toy_course, tmp_path):
+    subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference", "bo": "def square(x)\n"})
+    result = run("grade", "toy", str(subs), "--out", str(tmp_path / "out"), "--timeout", "3")
+    assert result.returncode == ExitCode.NOT_GRADED, result.stderr
+    assert "toy: 2 submissions" in result.stdout
+    assert "! bo: load_error: toy.py could not be imported: SyntaxError" in result.stdout
+    assert f"Report: {tmp_path / 'out' / 'report.html'}" in result.stdout
+    ok = run("grade", "toy", str(write_class(tmp_path / "good", toy_course, {"amy": "@reference"})),
+             "--out", str(tmp_path / "out2"))
+    assert ok.returncode == ExitCode.OK and "full marks 1" in ok.stdout
+
+
+def test_release_check_reports_stale_templates(toy_course):
+    assert CliRunner().invoke(main, ["release", "--check"]).exit_code == 0
+    template = toy_course / "student_template" / "toy" / "toy.py"
+    template.write_text(template.read_text() + "# edited by hand\n")
+    result = CliRunner().invoke(main, ["release", "--check"])
+    assert result.exit_code == 1 and "stale: student_template/toy/toy.py" in result.output
+    assert CliRunner().invoke(main, ["release", "toy"]).exit_code == 0
+    assert "edited by hand" not in template.read_text()

@@ -1,0 +1,50 @@
+import pytest
+
+from autograder.course import list_assignments
+from autograder.errors import AutograderError
+from autograder.stubs import has_solution_markers, make_stub, stale_templates, strip_markers
+
+REF = """def f(x):
+    \"\"\"Doc.\"\"\"
+    y = x + 1
+    # BEGIN SOLUTION: return y doubled
+    return 2 * y
+    # END SOLUTION
+"""
+
+
+def test_solution_region_becomes_todo_and_raise():
+    stub = make_stub(REF)
+    assert "2 * y" not in stub
+    assert "    # TODO: return y doubled\n    raise NotImplementedError('return y doubled')\n" in stub
+    assert stub.startswith('def f(x):\n    """Doc."""\n    y = x + 1\n')
+    namespace = {}
+    exec(stub, namespace)
+    with pytest.raises(NotImplementedError, match="return y doubled"):
+        namespace["f"](1)
+
+
+def test_reference_without_markers_is_a_valid_module():
+    namespace = {}
+    exec(strip_markers(REF), namespace)
+    assert namespace["f"](1) == 4
+    assert has_solution_markers(REF) and not has_solution_markers(strip_markers(REF))
+
+
+@pytest.mark.parametrize("bad, problem", [
+    ("# BEGIN SOLUTION: a\nx = 1\n", "never closed"),
+    ("x = 1\n# END SOLUTION\n", "without BEGIN"),
+    ("# BEGIN SOLUTION: a\n# BEGIN SOLUTION: b\n# END SOLUTION\n", "nested"),
+    ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", "needs an instruction"),
+])
+def test_unbalanced_markers_are_refused_with_the_line(bad, problem):
+    with pytest.raises(AutograderError, match=problem):
+        make_stub(bad, where="ref.py")
+
+
+@pytest.mark.parametrize("assignment", list_assignments(), ids=lambda a: a.name)
+def test_committed_template_matches_its_reference(assignment):
+    """The template sync check: `autograder release NAME` regenerates what is stale."""
+    assert stale_templates(assignment.reference_dir, assignment.template_dir, assignment.files) == []
+    for name in assignment.files:
+        assert has_solution_markers((assignment.reference_dir / name).read_text())
