@@ -6,3 +6,13 @@ nothing else.
 """
 
 __version__ = "0.1.0"
+
+
+def check(assignment: str | None = None, path: str | None = None):
+    """Run the public tests from a notebook cell: `from autograder import check; check("hw2", "backprop.ipynb")`.
+
+    Prints what `autograder check` prints and returns the result.
+    """
+    from .selfcheck import check as _check  # noqa: PLC0415 (keep this package light to import)
+
+    return _check(assignment, path)

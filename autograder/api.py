@@ -3,26 +3,42 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .collect import HIDDEN, PUBLIC, TestSpec, collect
 from .course import Assignment, get_assignment
 from .protocol import InProcessChannel, Submission
 from .runner import SubmissionResult, not_run, run_tests
-from .stubs import stale_templates, write_templates
+from .release import stale_files, write_release
 from .submissions import Prepared, read_entry
 
 
-def load_request(assignment: Assignment) -> dict:
+def load_request(assignment: Assignment, prepared: Prepared) -> dict:
     """What the student's process needs to load a submission (no test, no expected value)."""
-    return {"files": list(assignment.files), "probes": assignment.probes_source(),
-            "forbid": list(assignment.forbid_imports)}
+    request = {"files": list(assignment.files), "probes": assignment.probes_source(),
+               "forbid": list(assignment.forbid_imports)}
+    if prepared.cells is not None:
+        request["cells"] = list(prepared.cells)
+    return request
+
+
+def finish(result: SubmissionResult, prepared: Prepared, **changes) -> SubmissionResult:
+    """Attach what was learnt before running anything: digest, written answers, notebook notes."""
+    extra = dict(result.extra)
+    notes = [*prepared.notes, *extra.get("notes", [])]
+    if notes:
+        extra["notes"] = notes
+    if prepared.answers:
+        extra["answers"] = dict(prepared.answers)
+    return replace(result, digest=prepared.digest, extra=extra, **changes)
 
 
 def unrunnable(prepared: Prepared, specs: list[TestSpec]) -> SubmissionResult:
     """The row of a submission whose code is never run (invalid entry, forbidden import)."""
-    return SubmissionResult(prepared.student_id, prepared.status, prepared.message,
-                            not_run(specs, prepared.message), 0.0, digest=prepared.digest)
+    result = SubmissionResult(prepared.student_id, prepared.status, prepared.message,
+                              not_run(specs, prepared.message), 0.0)
+    return finish(result, prepared)
 
 
 def grade_in_process(assignment: Assignment, specs: list[TestSpec], prepared: Prepared) -> SubmissionResult:
@@ -33,15 +49,9 @@ def grade_in_process(assignment: Assignment, specs: list[TestSpec], prepared: Pr
     with tempfile.TemporaryDirectory(prefix="ag-inproc-") as tmp:
         for name, text in prepared.files.items():
             Path(tmp, name).write_text(text, "utf-8")
-        submission = Submission(InProcessChannel(Path(tmp), load_request(assignment)), assignment.files)
+        submission = Submission(InProcessChannel(Path(tmp), load_request(assignment, prepared)), assignment.files)
         result = run_tests(specs, submission, prepared.student_id)
-    return _with(result, digest=prepared.digest, duration_s=round(time.perf_counter() - start, 6))
-
-
-def _with(result: SubmissionResult, **changes) -> SubmissionResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)
+    return finish(result, prepared, duration_s=round(time.perf_counter() - start, 6))
 
 
 def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) -> SubmissionResult:
@@ -53,17 +63,15 @@ def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) ->
         return grade_in_process(assignment, specs, prepared)
     from .sandbox import Sandbox  # noqa: PLC0415
 
-    with Sandbox() as sandbox:
+    with Sandbox(preload=("matplotlib.pyplot",) if prepared.cells is not None else ()) as sandbox:
         return sandbox.grade(assignment, specs, prepared)
 
 
 def release(name: str) -> list[Path]:
-    """Regenerate the student template of an assignment from its reference."""
-    assignment = get_assignment(name)
-    return write_templates(assignment.reference_dir, assignment.template_dir, assignment.files)
+    """Regenerate the student files (template, notebooks, answers sheet) from the reference."""
+    return write_release(get_assignment(name))
 
 
-def stale(name: str) -> list[str]:
-    """Template files that no longer match their reference."""
-    assignment = get_assignment(name)
-    return stale_templates(assignment.reference_dir, assignment.template_dir, assignment.files)
+def stale(name: str) -> list[Path]:
+    """Generated files that no longer match the reference."""
+    return stale_files(get_assignment(name))

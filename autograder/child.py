@@ -89,16 +89,30 @@ class Session:
         main_file = request["files"][0]
         path = self.workdir / main_file
         sys.path.insert(0, str(self.workdir))
-        spec = importlib.util.spec_from_file_location(Path(main_file).stem, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        sys.modules[MODULE_NAME] = module
-        spec.loader.exec_module(module)
+        notes = []
+        cells = request.get("cells")
+        if cells is None:
+            spec = importlib.util.spec_from_file_location(Path(main_file).stem, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            sys.modules[MODULE_NAME] = module
+            spec.loader.exec_module(module)
+        else:  # a notebook: cells in order, one module; a failing cell stops nothing the tests do not need
+            module = types.ModuleType(Path(main_file).stem)
+            module.__file__ = str(path)
+            sys.modules[module.__name__] = module
+            sys.modules[MODULE_NAME] = module
+            for number, cell in enumerate(cells, start=1):
+                try:
+                    exec(compile(cell, f"<notebook cell {number}>", "exec"), module.__dict__)
+                except BaseException as exc:  # noqa: BLE001 (SystemExit in a cell is just a failed cell)
+                    notes.append(f"notebook cell {number} raised {type(exc).__name__}: {str(exc)[:300]}")
         self.module = module
         probes = types.ModuleType("probes")
         exec(compile(request.get("probes") or "", "probes.py", "exec"), probes.__dict__)
         self.probes = probes
-        return {"ok": sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))}
+        functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        return {"ok": {"$dict": [["functions", functions], ["notes", notes]]}}
 
     def _call(self, request: dict) -> dict:
         if self.module is None:

@@ -111,7 +111,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 @click.argument("assignment", required=False)
 @click.option("--check", "check_only", is_flag=True, help="Only report stale templates; exit 1 if any.")
 def release(assignment, check_only):
-    """Regenerate the student template(s) from the reference solution.
+    """Regenerate the student files (template .py and .ipynb, answers.md) from the reference.
 
     \b
     Example:
@@ -121,9 +121,9 @@ def release(assignment, check_only):
     names = [assignment] if assignment else [a.name for a in list_assignments()]
     stale = {n: api.stale(n) for n in names}
     if check_only:
-        for name, files in stale.items():
-            for f in files:
-                click.echo(f"stale: student_template/{name}/{f} (run `autograder release {name}`)")
+        for name, paths in stale.items():
+            for path in paths:
+                click.echo(f"stale: {path} (run `autograder release {name}`)")
         sys.exit(ExitCode.NOT_GRADED if any(stale.values()) else ExitCode.OK)
     for name in names:
         for path in api.release(name):

@@ -74,8 +74,9 @@ def _parametrize(func) -> tuple[Case, ...]:
 
 
 def _label(value, fallback: str) -> str:
-    if isinstance(value, (int, float, str, bool)) and len(str(value)) <= 20:
-        return str(value)
+    if isinstance(value, (int, float, str, bool)):
+        text = str(value)
+        return text if len(text) <= 20 else text[:17] + "..."
     return fallback
 
 

@@ -24,6 +24,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x04000000, 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+WORKDIR_FILES_LIMIT = 4  # the work folder holds at most this many files of the largest allowed size
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -71,11 +72,30 @@ def _build_root(request: dict) -> None:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             open(target, "a").close()
             _mount(device, target, None, MS_BIND)
-    _bind(root, request["workdir"], writable=True, inside=request["workdir_inside"])
+    _private_workdir(root, request)
     os.makedirs(root + "/tmp", mode=0o1777, exist_ok=True)
     _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     _mount("none", root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chroot(root)
+
+
+def _private_workdir(root: str, request: dict) -> None:
+    """A copy of the submission's files on a size-limited tmpfs: writes are bounded and vanish with the process.
+
+    (A writable bind of the grader's folder would let a submission fill the grader's disk, 16 MB a file.)
+    """
+    inside = root + request["workdir_inside"]
+    uid = int(request.get("uid") or 0)
+    size_mb = WORKDIR_FILES_LIMIT * int(request["limits"]["fsize_mb"])
+    os.makedirs(inside, exist_ok=True)
+    _mount("tmpfs", inside, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,uid={uid},gid={uid},size={size_mb}m")
+    for name in os.listdir(request["workdir"]):
+        source = os.path.join(request["workdir"], name)
+        if os.path.isfile(source) and not os.path.islink(source):
+            target = os.path.join(inside, name)
+            with open(source, "rb") as src, open(target, "wb") as dst:
+                dst.write(src.read())
+            os.chown(target, uid, uid)
 
 
 def _drop_privileges(uid: int) -> None:

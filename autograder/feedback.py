@@ -43,6 +43,9 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]
+    notes = result.extra.get("notes", [])
+    if notes:
+        lines += ["## Notes on your notebook", "", *[f"- {n}" for n in notes], ""]
     if result.output.strip():
         lines += ["## What your code printed", "", *_block(result.output.rstrip()[:4000]), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -116,7 +116,9 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
     warning = ""
     if todo:
         scheduler = scheduler or LocalScheduler(jobs)
-        with Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, course_root=assignment.course_root) as sandbox:
+        preload = ("matplotlib.pyplot",) if any(p.cells is not None for p in todo) else ()
+        with Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, course_root=assignment.course_root,
+                     preload=preload) as sandbox:
             warning = sandbox.warning
 
             def grade_one(slot: int, item: Prepared) -> SubmissionResult:

@@ -32,6 +32,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from . import child as _child  # noqa: F401 - loaded once here, not by every forked child
 from . import wire
 from .api import grade_in_process, load_request
 from .collect import TestSpec, collect
@@ -76,8 +77,9 @@ class MutantResult:
     mutant: Mutant
     status: str
     failed_tests: tuple[str, ...]
-    duration_s: float
-    difference: str = ""
+    duration_s: float  # wall time, fork to verdict
+    cpu_s: float  # CPU time of the mutant's process
+    difference: str = ""  # a survivor: the first changed reply; a crash: why the process ended
 
     @property
     def killed(self) -> bool:
@@ -85,7 +87,7 @@ class MutantResult:
 
     def to_dict(self) -> dict:
         return {**self.mutant.to_dict(), "status": self.status, "failed_tests": list(self.failed_tests),
-                "duration_s": self.duration_s, "difference": self.difference}
+                "duration_s": self.duration_s, "cpu_s": self.cpu_s, "difference": self.difference}
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ class MutationReport:
     unstable_calls: int  # calls whose reply changes between two runs of the reference: not compared
     timeout_s: float
     jobs: int
-    baseline_s: float  # grading the reference while recording its calls
+    baseline_s: float  # grading the reference while recording its calls, then replaying them
+    baseline_cpu_s: float
     mutants_s: float  # wall time of the mutants' runs
     duration_s: float  # everything, collection and generation included
 
@@ -138,11 +141,13 @@ class MutationReport:
         return tuple(r for r in self.results if r.status == SURVIVED)
 
     def timing(self) -> dict:
-        """Seconds per mutant, from fork to verdict; timeouts are left out of mean and median."""
-        finished = [r.duration_s for r in self.results if r.status != TIMEOUT]
-        return {"mean_s": round(statistics.fmean(finished), 4) if finished else None,
-                "median_s": round(statistics.median(finished), 4) if finished else None,
-                "max_s": round(max(finished), 4) if finished else None,
+        """Seconds per mutant (wall from fork to verdict, and the child's CPU); timeouts are left out."""
+        finished = [r for r in self.results if r.status != TIMEOUT]
+        wall = [r.duration_s for r in finished]
+        return {"mean_s": round(statistics.fmean(wall), 4) if wall else None,
+                "median_s": round(statistics.median(wall), 4) if wall else None,
+                "max_s": round(max(wall), 4) if wall else None,
+                "mean_cpu_s": round(statistics.fmean(r.cpu_s for r in finished), 4) if finished else None,
                 "wall_per_mutant_s": round(self.mutants_s / self.total, 4) if self.total else None}
 
     def to_dict(self) -> dict:
@@ -151,6 +156,7 @@ class MutationReport:
                 "survived": self.survived, "equivalent": self.equivalent, "kill_rate": self.kill_rate,
                 "recorded_calls": self.recorded_calls, "unstable_calls": self.unstable_calls,
                 "timeout_s": self.timeout_s, "jobs": self.jobs, "baseline_s": self.baseline_s,
+                "baseline_cpu_s": self.baseline_cpu_s,
                 "mutants_s": self.mutants_s, "duration_s": self.duration_s, "timing": self.timing(),
                 "mutants": [r.to_dict() for r in self.results]}
 
@@ -499,14 +505,15 @@ def _call_name(message: dict) -> str:
     return f"probe {name}()" if op == "probe" else f"{name}()" if op == "call" else str(op)
 
 
-def replay(assignment: Assignment, files: dict[str, str], calls: list, skip=frozenset(),
+def replay(request: dict, files: dict[str, str], calls: list, skip=frozenset(),
            first_only: bool = True) -> list[tuple[int, str]]:
-    """Send the recorded calls to a fresh load of `files`; (call index, difference) for each reply that changed."""
+    """Send the recorded calls to a fresh load of `files`; (call index, difference) for each reply that changed.
+
+    `request` is the load request (see `api.load_request`).
+    """
     differences = []
     with tempfile.TemporaryDirectory(prefix="ag-replay-") as tmp:
-        for name, text in files.items():
-            Path(tmp, name).write_text(text, "utf-8")
-        channel = InProcessChannel(Path(tmp), load_request(assignment))
+        channel = InProcessChannel(_write(tmp, files), request)
         for k, (message, reply) in enumerate(calls):
             difference = compare_replies(reply, channel.request(message))
             if difference and k not in skip:
@@ -520,10 +527,14 @@ def replay(assignment: Assignment, files: dict[str, str], calls: list, skip=froz
 
 
 @dataclass(frozen=True)
-class _ChildOutcome:
+class ChildOutcome:
+    """What one forked child gave back: its JSON payload, or why there is none."""
+
     payload: dict | None
     status: str  # "ok", TIMEOUT or CRASHED
-    duration_s: float
+    duration_s: float  # wall time, fork to reap
+    cpu_s: float  # the child's own CPU time (user + system)
+    error: str = ""  # for a crash: the exception that ended the child, when it could say
 
 
 def _prepare_child(tmp: str) -> None:
@@ -547,17 +558,24 @@ def _prepare_child(tmp: str) -> None:
     tempfile.tempdir = tmp
 
 
+def _send(write_fd: int, payload: dict) -> None:
+    data = memoryview(json.dumps(payload, allow_nan=True).encode())
+    while data:
+        data = data[os.write(write_fd, data):]
+
+
 def _child_main(task: Callable[[], dict], write_fd: int, tmp: str) -> None:
     """Run `task` in this forked child, send its JSON result up the pipe, and never return."""
     code = 70
     try:
         _prepare_child(tmp)
-        data = memoryview(json.dumps(task(), allow_nan=True).encode())
-        while data:
-            data = data[os.write(write_fd, data):]
+        _send(write_fd, task())
         code = 0
-    except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
-        pass
+    except BaseException as exc:  # noqa: BLE001 - nothing may escape into the parent's code
+        try:
+            _send(write_fd, {"child_error": f"{type(exc).__name__}: {str(exc)[:500]}"})
+        except BaseException:  # noqa: BLE001
+            pass
     finally:
         os._exit(code)
 
@@ -581,29 +599,35 @@ class _Running:
     eof: bool = False
 
 
+def _outcome(job: _Running, status: str, wait_status: int, rusage) -> ChildOutcome:
+    payload = None
+    try:
+        payload = json.loads(b"".join(job.chunks)) if job.chunks else None
+    except ValueError:
+        pass
+    payload = payload if isinstance(payload, dict) else None
+    error = str(payload.pop("child_error", "")) if payload else ""
+    if status == "ok" and (os.waitstatus_to_exitcode(wait_status) != 0 or payload is None or error):
+        code = os.waitstatus_to_exitcode(wait_status)
+        status, error = CRASHED, error or (f"killed by signal {-code}" if code < 0 else f"exit status {code}")
+    return ChildOutcome(payload if status == "ok" else None, status, round(time.monotonic() - job.started, 4),
+                        round(rusage.ru_utime + rusage.ru_stime, 4), error)
+
+
 def run_in_children(tasks: list[Callable[[], dict]], jobs: int, timeout_s: float, workdir: str,
-                    progress: Callable[[int, int], None] | None = None) -> list[_ChildOutcome]:
+                    progress: Callable[[int, int], None] | None = None) -> list[ChildOutcome]:
     """Run each task in its own forked child, `jobs` at a time; a child past `timeout_s` is killed."""
-    outcomes: list[_ChildOutcome | None] = [None] * len(tasks)
+    outcomes: list[ChildOutcome | None] = [None] * len(tasks)
     pending, running = list(range(len(tasks)))[::-1], {}
     selector = selectors.DefaultSelector()
 
-    def finish(job: _Running, status: str, wait_status: int | None = None) -> None:
+    def finish(job: _Running, status: str, reaped: tuple | None = None) -> None:
         if not job.eof:
             selector.unregister(job.fd)
         os.close(job.fd)
         del running[job.fd]
-        if wait_status is None:
-            _, wait_status = os.waitpid(job.pid, 0)
-        payload = None
-        if status == "ok" and os.waitstatus_to_exitcode(wait_status) == 0:
-            try:
-                payload = json.loads(b"".join(job.chunks))
-            except ValueError:
-                payload = None
-        if status == "ok" and not isinstance(payload, dict):
-            status, payload = CRASHED, None
-        outcomes[job.index] = _ChildOutcome(payload, status, round(time.monotonic() - job.started, 4))
+        _, wait_status, rusage = reaped or os.wait4(job.pid, 0)
+        outcomes[job.index] = _outcome(job, status, wait_status, rusage)
         if progress:
             progress(sum(o is not None for o in outcomes), len(tasks))
 
@@ -627,9 +651,9 @@ def run_in_children(tasks: list[Callable[[], dict]], jobs: int, timeout_s: float
                     selector.unregister(key.fd)
             now = time.monotonic()
             for job in list(running.values()):
-                pid, wait_status = os.waitpid(job.pid, os.WNOHANG) if job.eof else (0, 0)
-                if pid:
-                    finish(job, "ok", wait_status)
+                reaped = os.wait4(job.pid, os.WNOHANG) if job.eof else (0, 0, None)
+                if reaped[0]:
+                    finish(job, "ok", reaped)
                 elif now - job.started > timeout_s:
                     _kill(job.pid)
                     finish(job, TIMEOUT)
@@ -676,45 +700,45 @@ def _write(folder: str, files: dict[str, str]) -> Path:
     return Path(folder)
 
 
-def _baseline_task(assignment: Assignment, specs: list[TestSpec], files: dict[str, str]) -> Callable[[], dict]:
+def _baseline_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepared) -> Callable[[], dict]:
     """Grade the reference while recording every call, then replay the calls to find unstable replies."""
     def task() -> dict:
+        request = load_request(assignment, prepared)
         with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
-            channel = RecordingChannel(InProcessChannel(_write(tmp, files), load_request(assignment)))
+            channel = RecordingChannel(InProcessChannel(_write(tmp, prepared.files), request))
             result = run_tests(specs, Submission(channel, assignment.files), "reference")
-        unstable = [k for k, _ in replay(assignment, files, channel.calls, first_only=False)]
+        unstable = [k for k, _ in replay(request, prepared.files, channel.calls, first_only=False)]
         return {**_summary(result), "calls": channel.calls, "unstable": unstable}
     return task
 
 
-def _mutant_task(assignment: Assignment, specs: list[TestSpec], files: dict[str, str],
+def _mutant_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
                  calls: list, unstable: frozenset) -> Callable[[], dict]:
     """Grade one mutant; if it passes everything, replay the reference's calls and say what changed."""
     def task() -> dict:
-        prepared = Prepared("mutant", assignment.reference_dir, files, "")
         summary = _summary(grade_in_process(assignment, specs, prepared))
         if _all_passed(summary):
-            differences = replay(assignment, files, calls, skip=unstable)
+            differences = replay(load_request(assignment, prepared), prepared.files, calls, skip=unstable)
             summary["difference"] = differences[0][1] if differences else ""
         return summary
     return task
 
 
-def _run_baseline(assignment: Assignment, specs: list[TestSpec], reference: dict[str, str],
-                  timeout_s: float, workdir: str) -> dict:
-    outcome = run_in_children([_baseline_task(assignment, specs, reference)], 1, timeout_s, workdir)[0]
+def _run_baseline(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
+                  timeout_s: float, workdir: str) -> tuple[dict, ChildOutcome]:
+    outcome = run_in_children([_baseline_task(assignment, specs, prepared)], 1, timeout_s, workdir)[0]
     if outcome.status == TIMEOUT:
         raise AutograderError(f"{assignment.name}: the reference's tests did not finish within {timeout_s:g} s; "
                               f"raise --timeout")
     if outcome.payload is None:
-        raise AutograderError(f"{assignment.name}: the process running the reference's tests died")
+        raise AutograderError(f"{assignment.name}: the process running the reference's tests died ({outcome.error})")
     summary = outcome.payload
     if not _all_passed(summary):
         failing = "; ".join(f"{test}: {message}" for test, message in summary["failed"][:5]) or summary["message"]
         raise AutograderError(f"{assignment.name}: the reference does not get full marks "
                               f"({summary['score']:g}/{summary['max_score']:g}); fix it before mutation testing. "
                               f"Failing: {failing}")
-    return {**summary, "duration_s": outcome.duration_s}
+    return summary, outcome
 
 
 def _warm_imports(reference: dict[str, str]) -> None:
@@ -736,15 +760,16 @@ def _warm_imports(reference: dict[str, str]) -> None:
                         pass
 
 
-def _verdict(mutant: Mutant, outcome: _ChildOutcome) -> MutantResult:
+def _verdict(mutant: Mutant, outcome: ChildOutcome) -> MutantResult:
+    timing = {"duration_s": outcome.duration_s, "cpu_s": outcome.cpu_s}
     if outcome.status in (TIMEOUT, CRASHED):
-        return MutantResult(mutant, outcome.status, (), outcome.duration_s)
+        return MutantResult(mutant, outcome.status, (), difference=outcome.error, **timing)
     summary = outcome.payload
     if not _all_passed(summary):
         failed = tuple(test for test, _ in summary["failed"]) or (f"({summary['status']})",)
-        return MutantResult(mutant, KILLED, failed, outcome.duration_s)
+        return MutantResult(mutant, KILLED, failed, **timing)
     difference = summary.get("difference", "")
-    return MutantResult(mutant, SURVIVED if difference else EQUIVALENT, (), outcome.duration_s, difference)
+    return MutantResult(mutant, SURVIVED if difference else EQUIVALENT, (), difference=difference, **timing)
 
 
 def run_mutation(assignment: Assignment, max_mutants: int | None = None, timeout_s: float = 20.0, jobs: int = 2,
@@ -758,19 +783,25 @@ def run_mutation(assignment: Assignment, max_mutants: int | None = None, timeout
     chosen = sample(mutants, max_mutants)
     _warm_imports(reference)
     with tempfile.TemporaryDirectory(prefix="ag-mutation-", ignore_cleanup_errors=True) as workdir:
-        baseline = _run_baseline(assignment, specs, reference, timeout_s, workdir)
+        baseline, base_outcome = _run_baseline(assignment, specs, _prepared("reference", assignment, reference),
+                                               timeout_s, workdir)
         calls = [tuple(pair) for pair in baseline["calls"]]
         unstable = frozenset(baseline["unstable"])
         mutants_started = time.monotonic()
-        tasks = [_mutant_task(assignment, specs, {**reference, m.file: m.source}, calls, unstable) for m in chosen]
+        tasks = [_mutant_task(assignment, specs, _prepared(f"mutant{m.index}", assignment, {**reference, m.file: m.source}),
+                              calls, unstable) for m in chosen]
         outcomes = run_in_children(tasks, jobs, timeout_s, workdir, progress)
         mutants_s = time.monotonic() - mutants_started
     return MutationReport(
         assignment=assignment.name, files=assignment.files, generated=len(mutants),
         results=tuple(_verdict(m, o) for m, o in zip(chosen, outcomes)),
         recorded_calls=len(calls), unstable_calls=len(unstable), timeout_s=timeout_s, jobs=jobs,
-        baseline_s=baseline["duration_s"], mutants_s=round(mutants_s, 4),
+        baseline_s=base_outcome.duration_s, baseline_cpu_s=base_outcome.cpu_s, mutants_s=round(mutants_s, 4),
         duration_s=round(time.monotonic() - started, 4))
+
+
+def _prepared(name: str, assignment: Assignment, files: dict[str, str]) -> Prepared:
+    return Prepared(name, assignment.reference_dir, files, "")
 
 
 # ---------------------------------------------------------------- text
@@ -808,9 +839,10 @@ def format_report(report: MutationReport) -> str:
         "",
         *_by_operator(report),
         "",
-        f"Timing: reference run {report.baseline_s:.2f} s; per mutant mean {t['mean_s']} s, median {t['median_s']} s, "
-        f"max {t['max_s']} s (timeouts excluded); {t['wall_per_mutant_s']} s of wall time per mutant with "
-        f"{report.jobs} jobs; {report.duration_s:.1f} s in all.",
+        f"Timing: reference run {report.baseline_s:.2f} s ({report.baseline_cpu_s:.2f} s CPU); per mutant "
+        f"mean {t['mean_s']} s ({t['mean_cpu_s']} s CPU), median {t['median_s']} s, max {t['max_s']} s "
+        f"(timeouts left out); {t['wall_per_mutant_s']} s of wall time per mutant with {report.jobs} jobs; "
+        f"{report.duration_s:.1f} s in all.",
         f"Replayed {report.recorded_calls} recorded calls per survivor"
         + (f" ({report.unstable_calls} give a different reply on a second run of the reference and are not compared)"
            if report.unstable_calls else "") + ".",
@@ -823,6 +855,10 @@ def format_report(report: MutationReport) -> str:
     if equivalent:
         lines += ["", "Equivalent on the tested inputs (no reply changed; check that no test input is missing):"]
         lines += [_where(r) for r in equivalent]
+    crashed = [r for r in report.results if r.status == CRASHED]
+    if crashed:
+        lines += ["", "Crashed (the mutant's process died; counted as killed):"]
+        lines += [f"{_where(r)}\n      {r.difference}" for r in crashed]
     return "\n".join(lines)
 
 

@@ -38,9 +38,12 @@ class Submission:
             raise AttributeError(name)
         return lambda *args, **kwargs: self.call(name, *args, **kwargs)
 
-    def functions(self) -> list[str]:
-        """The public callables the student's module defines; raises `LoadFailed` if it cannot load."""
-        return self._send({"op": "functions"}, "import")
+    def functions(self) -> dict:
+        """`{"functions": [...], "notes": [...]}` once loaded (notes: notebook cells that failed); or `LoadFailed`."""
+        loaded = self._send({"op": "functions"}, "import")
+        if not isinstance(loaded, dict) or not isinstance(loaded.get("functions"), list):
+            raise SubmissionCrashed("the submission's process sent a malformed reply")
+        return loaded
 
     def call(self, name: str, *args, **kwargs):
         """Run the student's `name(*args, **kwargs)`; its return value, as data."""

@@ -22,6 +22,8 @@ def format_check(result: SubmissionResult) -> str:
                 lines.extend(f"      {line}" for line in o.message.splitlines())
     passed = sum(o.outcome == PASSED for o in result.outcomes)
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points")
+    for note in result.extra.get("notes", []):
+        lines.append(f"note: {note}")
     if result.output.strip():
         lines.append("\nWhat your code printed:\n" + result.output.rstrip())
     return "\n".join(lines)

@@ -112,7 +112,7 @@ def run_tests(specs: list[TestSpec], submission: Submission, student_id: str = "
     """Load the submission, then run every test; a load failure fails every test with its reason."""
     start = time.perf_counter()
     try:
-        submission.functions()
+        loaded = submission.functions()
     except LoadFailed as exc:
         return SubmissionResult(student_id, "load_error", exc.args[0], not_run(specs, exc.args[0]),
                                 round(time.perf_counter() - start, 6))
@@ -120,4 +120,6 @@ def run_tests(specs: list[TestSpec], submission: Submission, student_id: str = "
         return SubmissionResult(student_id, exc.status, exc.args[0], not_run(specs, exc.args[0]),
                                 round(time.perf_counter() - start, 6))
     outcomes = tuple(run_spec(s, submission, deadline) for s in specs)
-    return SubmissionResult(student_id, "graded", "", outcomes, round(time.perf_counter() - start, 6))
+    notes = [str(n)[:400] for n in loaded.get("notes", [])[:50]]
+    return SubmissionResult(student_id, "graded", "", outcomes, round(time.perf_counter() - start, 6),
+                            extra={"notes": notes} if notes else {})

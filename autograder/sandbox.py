@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import wire
-from .api import load_request, unrunnable
+from .api import finish, load_request, unrunnable
 from .collect import TestSpec
 from .course import Assignment
 from .errors import AutograderError, SubmissionCrashed, SubmissionTimeout
@@ -57,13 +57,14 @@ class Sandbox:
     """A zygote and the isolation this machine allows; use it as a context manager."""
 
     def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
-                 course_root: Path | None = None):
+                 course_root: Path | None = None, preload: tuple[str, ...] = ()):
         from .course import default_course_root
 
         if not 1 <= jobs <= UID_BLOCK:
             raise AutograderError(f"jobs must be between 1 and {UID_BLOCK}")
         self.limits, self.jobs, self.base_uid = limits, jobs, 0
         self._uid_lock: int | None = None
+        self.preload = preload
         self.course_root = Path(course_root or default_course_root()).resolve()
         self._want_isolation = isolate
         self.isolated = False
@@ -92,9 +93,10 @@ class Sandbox:
         (self._tmp / "root").mkdir(mode=0o755)
         self._uid_lock, self.base_uid = _lock_uid_block()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8",
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self._tmp / "mpl")}
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno())],
+            [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno()), *self.preload],
             # The zygote inherits the uid lock: the block stays ours until its last sweep is done.
             pass_fds=[child.fileno(), self._uid_lock], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
             start_new_session=True)
@@ -209,7 +211,7 @@ class Sandbox:
                 for path in (workdir, *workdir.iterdir()):
                     os.chown(path, self.base_uid + slot, self.base_uid + slot)
             deadline = time.monotonic() + self.limits.submission_timeout_s
-            channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment)),
+            channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment, prepared)),
                                      output_path, deadline)
             result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
         except Exception as exc:  # the grader's own failure: a row that says so, never a crashed batch
@@ -221,8 +223,7 @@ class Sandbox:
             output = _read_head(output_path, self.limits.max_output_kb * 1024)
             shutil.rmtree(workdir, ignore_errors=True)
             output_path.unlink(missing_ok=True)
-        return dataclasses.replace(result, output=output, digest=prepared.digest,
-                                   duration_s=round(time.perf_counter() - start, 6))
+        return finish(result, prepared, output=output, duration_s=round(time.perf_counter() - start, 6))
 
 
 class SandboxChannel:

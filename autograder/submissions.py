@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .course import Assignment
 from .errors import AutograderError
+from .notebooks import read_submitted
 
 MAX_FILE_BYTES = 2_000_000
-SOURCE_SUFFIXES = (".py",)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A submission's files as text, ready to be copied into its sandbox; or why it is not."""
+    """A submission's files as text, ready to be copied into its sandbox; or why it is not.
+
+    For a notebook, `cells` holds its code cells (run in order) and `files` the
+    code joined, for the static checks.
+    """
 
     student_id: str
     source: Path
@@ -29,6 +33,9 @@ class Prepared:
     digest: str
     status: str = "ok"
     message: str = ""
+    cells: tuple[str, ...] | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def _digest(files: dict[str, bytes]) -> str:
@@ -42,35 +49,79 @@ def _invalid(student_id: str, source: Path, message: str, digest: str = "") -> P
     return Prepared(student_id, source, {}, digest, "invalid", message)
 
 
-def read_entry(assignment: Assignment, student_id: str, source: Path) -> Prepared:
-    """Read one student's entry: the expected files, as UTF-8 text, under the size limit."""
-    raw: dict[str, bytes] = {}
+ANSWERS_FILE = "answers.md"
+
+
+def _locate(assignment: Assignment, source: Path) -> tuple[dict[str, Path], str]:
+    """Expected file name -> the path holding it (a `.py`, or its `.ipynb` twin); or a problem."""
     if source.is_dir():
-        present = sorted(p.name for p in source.iterdir() if not p.name.startswith("."))
-        missing = [f for f in assignment.files if not (source / f).is_file()]
-        if missing:
-            found = ", ".join(present) or "nothing"
-            return _invalid(student_id, source, f"missing {', '.join(missing)} (found: {found})")
+        found, missing = {}, []
         for name in assignment.files:
-            raw[name] = (source / name).read_bytes()[: MAX_FILE_BYTES + 1]
-    elif source.suffix in SOURCE_SUFFIXES and len(assignment.files) == 1:
-        raw[assignment.files[0]] = source.read_bytes()[: MAX_FILE_BYTES + 1]
-    else:
-        expected = ", ".join(assignment.files)
-        return _invalid(student_id, source, f"{source.name} is not a submission of {expected}")
+            twin = (source / name).with_suffix(".ipynb")
+            path = source / name if (source / name).is_file() else twin if twin.is_file() else None
+            if path is None:
+                missing.append(name)
+            else:
+                found[name] = path
+        if missing:
+            present = ", ".join(sorted(p.name for p in source.iterdir() if not p.name.startswith("."))) or "nothing"
+            return {}, f"missing {', '.join(missing)} (or its notebook; found: {present})"
+        return found, ""
+    if source.suffix in (".py", ".ipynb") and len(assignment.files) == 1:
+        return {assignment.files[0]: source}, ""
+    return {}, f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)"
+
+
+def read_entry(assignment: Assignment, student_id: str, source: Path) -> Prepared:
+    """Read one student's entry: the expected files (or notebooks), as UTF-8 text, under the size limits."""
+    located, problem = _locate(assignment, source)
+    if problem:
+        return _invalid(student_id, source, problem)
+    raw = {name: path.read_bytes() for name, path in located.items()}
+    answers_path = source / ANSWERS_FILE if source.is_dir() else None
+    if answers_path is not None and answers_path.is_file():
+        raw[ANSWERS_FILE] = answers_path.read_bytes()[: MAX_FILE_BYTES + 1]
     digest = _digest(raw)
-    files = {}
-    for name, data in raw.items():
+    files, cells, answers, notes = {}, None, {}, []
+    for name, path in located.items():
+        data = raw[name]
+        if path.suffix == ".ipynb":
+            try:
+                notebook = read_submitted(data, path.name)
+            except ValueError as exc:
+                return _invalid(student_id, source, str(exc), digest)
+            cells, answers, notes = tuple(notebook.cells), notebook.answers, notebook.notes
+            files[name] = "\n\n".join(notebook.cells)
+            continue
         if len(data) > MAX_FILE_BYTES:
             return _invalid(student_id, source, f"{name} is larger than {MAX_FILE_BYTES} bytes", digest)
         try:
             files[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             return _invalid(student_id, source, f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8", digest)
+    if ANSWERS_FILE in raw:
+        answers = {**parse_answers(raw[ANSWERS_FILE].decode("utf-8", "replace")), **answers}
+    prepared = Prepared(student_id, source, files, digest, cells=cells, answers=answers, notes=tuple(notes))
     problem = forbidden_imports(assignment, files)
     if problem:
-        return Prepared(student_id, source, files, digest, "forbidden_import", problem)
-    return Prepared(student_id, source, files, digest)
+        return replace(prepared, status="forbidden_import", message=problem)
+    return prepared
+
+
+def parse_answers(text: str) -> dict[str, str]:
+    """Answers from an `answers.md`: a `## <question id>` heading, then the answer (quoted prompt lines dropped)."""
+    answers: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip().split()[0] if line[3:].strip() else None
+            if current:
+                answers[current] = []
+        elif current is not None and not line.startswith(">"):
+            answers[current].append(line)
+    placeholder = "*Write your answer here.*"
+    return {q: "\n".join(lines).strip() for q, lines in answers.items()
+            if "\n".join(lines).strip() not in ("", placeholder)}
 
 
 def forbidden_imports(assignment: Assignment, files: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ finished submission left behind.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -105,6 +106,8 @@ def main() -> None:
     torch.set_num_threads(1)
     x = torch.ones(3, dtype=torch.float64, requires_grad=True)
     (x * x).sum().backward()  # page in autograd
+    for name in sys.argv[2:]:  # e.g. matplotlib.pyplot for notebooks: its font cache is built once, here
+        importlib.import_module(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     children: set[int] = set()
     uids: set[int] = set()

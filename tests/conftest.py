@@ -69,8 +69,9 @@ def cube(x):
 
 
 def write_course(root: Path) -> Path:
-    """A one-assignment course ("toy") at `root`, with its template generated."""
-    from autograder.stubs import write_templates
+    """A one-assignment course ("toy") at `root`, with its student files generated."""
+    from autograder.course import load_assignment
+    from autograder.release import write_release
 
     a = root / "assignments" / "toy"
     (a / "public").mkdir(parents=True)
@@ -81,7 +82,7 @@ def write_course(root: Path) -> Path:
     ref = root / "reference" / "toy"
     ref.mkdir(parents=True)
     (ref / "toy.py").write_text(REFERENCE)
-    write_templates(ref, root / "student_template" / "toy", ("toy.py",))
+    write_release(load_assignment(a, root))
     return root
 
 

@@ -131,5 +131,5 @@ def test_bad_entries_get_their_own_row_and_the_batch_goes_on(toy_course, tmp_pat
     rows = {r.student_id: r for r in batch.results}
     assert rows["ok"].score == 4
     assert rows["latin1"].status == "invalid" and "not UTF-8" in rows["latin1"].message
-    assert rows["wrongname"].status == "invalid" and "missing toy.py (found: toy_final.py)" in rows["wrongname"].message
+    assert rows["wrongname"].status == "invalid" and "missing toy.py (or its notebook; found: toy_final.py)" in rows["wrongname"].message
     assert rows["torchy"].status == "forbidden_import" and rows["torchy"].score == 0

@@ -2,7 +2,8 @@ import pytest
 
 from autograder.course import list_assignments
 from autograder.errors import AutograderError
-from autograder.stubs import has_solution_markers, make_stub, stale_templates, strip_markers
+from autograder.release import stale_files
+from autograder.stubs import has_solution_markers, make_stub, strip_markers
 
 REF = """def f(x):
     \"\"\"Doc.\"\"\"
@@ -44,7 +45,7 @@ def test_unbalanced_markers_are_refused_with_the_line(bad, problem):
 
 @pytest.mark.parametrize("assignment", list_assignments(), ids=lambda a: a.name)
 def test_committed_template_matches_its_reference(assignment):
-    """The template sync check: `autograder release NAME` regenerates what is stale."""
-    assert stale_templates(assignment.reference_dir, assignment.template_dir, assignment.files) == []
+    """The template sync check (templates, notebooks, answers sheet): `autograder release NAME` fixes it."""
+    assert stale_files(assignment) == []
     for name in assignment.files:
         assert has_solution_markers((assignment.reference_dir / name).read_text())

@@ -1,0 +1,110 @@
+"""Notebooks end to end: generated from the reference, graded like .py files, answers collected."""
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+
+from autograder.course import get_assignment, list_assignments
+from autograder.grading import grade_batch
+from autograder.notebooks import ANSWER_KEY, build_notebook, notebook_texts, read_submitted
+from autograder.sandbox import Limits
+
+LIMITS = Limits(call_timeout_s=5, submission_timeout_s=20, cpu_s=20, memory_mb=1024)
+
+
+def notebook(*cells, answers=None):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    for qid, text in (answers or {}).items():
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.metadata[ANSWER_KEY] = qid
+        nb.cells.append(cell)
+    return nbformat.writes(nb)
+
+
+def test_generated_notebook_is_valid_deterministic_and_complete(toy_course):
+    a = get_assignment("toy")
+    texts = notebook_texts(a)
+    assert texts == notebook_texts(a)
+    nb = nbformat.reads(texts["student_template/toy/toy.ipynb"], 4)
+    nbformat.validate(nb)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert code[0] == "import numpy as np" and code[1].startswith("def square(x):")
+    assert "raise NotImplementedError('return x squared, elementwise')" in code[1]
+    answer_cells = [c for c in nb.cells if c.metadata.get(ANSWER_KEY)]
+    assert [c.metadata[ANSWER_KEY] for c in answer_cells] == ["q1"]
+    assert "check('toy', 'toy.ipynb')" in code[-1]
+    solved = nbformat.reads(texts["reference/toy/toy.ipynb"], 4)
+    assert any("return x * x" in c.source for c in solved.cells)
+
+
+def test_magics_failing_cells_plots_and_answers(toy_course, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    ref = (toy_course / "reference" / "toy" / "toy.py").read_text()
+    (subs / "full_with_magics.ipynb").write_text(notebook(
+        "%matplotlib inline\n!pip install numpy\nimport numpy as np", ref,
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.title('loss')\nplt.show()",
+        "undefined_name + 1", "raise SystemExit(0)",
+        answers={"q1": "Because squares are positive."}))
+    (subs / "partial_cube_cell_fails.ipynb").write_text(notebook(
+        "import numpy as np\ndef square(x):\n    return x * x", "1 / 0\ndef cube(x):\n    return x ** 3"))
+    batch = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
+    rows = {r.student_id: r for r in batch.results}
+    full = rows["full_with_magics"]
+    assert full.status == "graded" and full.score == 4
+    notes = "\n".join(full.extra["notes"])
+    assert "skipped `%matplotlib inline`" in notes and "skipped `!pip install numpy`" in notes
+    assert "cell 4 raised NameError" in notes and "cell 5 raised SystemExit" in notes
+    assert full.extra["answers"] == {"q1": "Because squares are positive."}
+    assert rows["partial_cube_cell_fails"].score == 3  # the cube cell failed before defining cube
+    feedback = (tmp_path / "out" / "feedback" / "full_with_magics.md").read_text()
+    assert "Notes on your notebook" in feedback and "IPython magic or shell command" in feedback
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"{not json", "not a valid notebook: not JSON"),
+    (json.dumps({"nbformat": 3, "worksheets": []}).encode(), "not an nbformat 4 notebook (nbformat: 3)"),
+    (b"\xff\xfe{}", "not UTF-8"),
+])
+def test_broken_notebooks_get_a_clear_status_and_the_batch_goes_on(toy_course, tmp_path, content, problem):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "broken.ipynb").write_bytes(content)
+    shutil.copy(toy_course / "reference" / "toy" / "toy.ipynb", subs / "fine.ipynb")
+    batch = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
+    rows = {r.student_id: r for r in batch.results}
+    assert rows["broken"].status == "invalid" and problem in rows["broken"].message
+    assert rows["fine"].score == 4
+
+
+def test_a_notebook_with_huge_outputs_is_graded_without_them(toy_course, tmp_path):
+    nb = nbformat.reads((toy_course / "reference" / "toy" / "toy.ipynb").read_text(), 4)
+    blob = "A" * (200 << 20)  # 200 MB of base64 "image" in one output
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": blob})]
+    path = tmp_path / "big.ipynb"
+    path.write_text(nbformat.writes(nb, version=4))
+    del blob
+    read = read_submitted(path.read_bytes(), "big.ipynb")
+    assert any("def square" in c for c in read.cells)
+    assert sum(len(c) for c in read.cells) < 10_000
+
+
+@pytest.mark.parametrize("assignment", list_assignments(), ids=lambda a: a.name)
+def test_notebook_and_py_twins_score_the_same_on_every_test(assignment, tmp_path):
+    """Reference notebook: full marks; template notebook: zero; .py and .ipynb: the same per test."""
+    subs = tmp_path / "subs"
+    stem = assignment.files[0].rsplit(".", 1)[0]
+    for label, folder in (("ref", assignment.reference_dir), ("tpl", assignment.template_dir)):
+        (subs / f"{label}_py").mkdir(parents=True)
+        shutil.copy(folder / assignment.files[0], subs / f"{label}_py" / assignment.files[0])
+        shutil.copy(folder / f"{stem}.ipynb", subs / f"{label}_nb.ipynb")
+    batch = grade_batch(assignment.name, subs, tmp_path / "out", limits=LIMITS)
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    tests = list(assignment.points)
+    assert grades.loc["ref_nb", "score"] == assignment.max_score, batch.results
+    assert grades.loc["tpl_nb", "score"] == 0
+    pd.testing.assert_series_equal(grades.loc["ref_py", tests], grades.loc["ref_nb", tests], check_names=False)
+    pd.testing.assert_series_equal(grades.loc["tpl_py", tests], grades.loc["tpl_nb", tests], check_names=False)
