@@ -107,6 +107,27 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
 
 
+@main.command("merge-manual")
+@click.argument("review", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="The folder `autograder grade` wrote.")
+def merge_manual_cmd(review, out_dir):
+    """Merge the scores of written answers (review.csv) into OUT/final_grades.csv.
+
+    Every row is checked first (known student and question, 0 <= score <=
+    the question's points, no duplicates, none missing); on any problem all
+    are listed and nothing is written.
+
+    \b
+    Example:
+        autograder merge-manual grades/review.csv --out grades/
+    """
+    from .manual import merge_manual  # noqa: PLC0415
+
+    path = merge_manual(review, out_dir)
+    click.echo(f"Final grades (automatic + written): {path}")
+
+
 @main.command()
 @click.argument("assignment", required=False)
 @click.option("--check", "check_only", is_flag=True, help="Only report stale templates; exit 1 if any.")

@@ -11,6 +11,7 @@ import pandas as pd
 from . import report as R
 from .course import Assignment
 from .feedback import feedback_markdown
+from .manual import read_sheet, review_frame, review_html
 from .runner import SubmissionResult
 
 
@@ -33,6 +34,12 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
         if stale.name not in current:
             stale.unlink()
     atomic_write(paths["report"], html_report(assignment, grades, tests))
+    if assignment.questions:
+        paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
+        previous = read_sheet(paths["review"]) if paths["review"].is_file() else None
+        review = review_frame(assignment, results, previous)
+        atomic_write(paths["review"], review.to_csv(index=False))
+        atomic_write(paths["review_html"], review_html(assignment, review))
     return paths
 
 

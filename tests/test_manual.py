@@ -1,0 +1,100 @@
+"""Written answers: the review sheet, its round trip through merge-manual, and every kind of bad row."""
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.errors import AutograderError
+from autograder.grading import grade_batch
+from autograder.manual import merge_manual
+from autograder.notebooks import ANSWER_KEY
+from autograder.sandbox import Limits
+from tests.conftest import write_class
+
+LIMITS = Limits(call_timeout_s=5, submission_timeout_s=15, cpu_s=15)
+
+
+@pytest.fixture
+def graded(toy_course, tmp_path):
+    subs = write_class(tmp_path / "subs", toy_course, {"py_no_answers": "@reference"})
+    folder = subs / "md_answers"
+    folder.mkdir()
+    (folder / "toy.py").write_text((toy_course / "reference" / "toy" / "toy.py").read_text())
+    sheet = (toy_course / "student_template" / "toy" / "answers.md").read_text()
+    (folder / "answers.md").write_text(sheet.replace("*Write your answer here.*", "Squares are never negative."))
+    nb = nbformat.reads((toy_course / "reference" / "toy" / "toy.ipynb").read_text(), 4)
+    next(c for c in nb.cells if c.metadata.get(ANSWER_KEY) == "q1").source = "Because <b>area</b> & more."
+    (subs / "nb_answers.ipynb").write_text(nbformat.writes(nb))
+    out = tmp_path / "out"
+    grade_batch("toy", subs, out, limits=LIMITS)
+    return subs, out
+
+
+def test_review_sheet_has_every_student_and_answer(graded):
+    _, out = graded
+    review = pd.read_csv(out / "review.csv", keep_default_na=False).set_index("student_id")
+    assert list(review.columns) == ["question", "points", "prompt", "answer", "score", "comment", "note"]
+    assert review.loc["md_answers", "answer"] == "Squares are never negative."
+    assert review.loc["nb_answers", "answer"] == "Because <b>area</b> & more."
+    assert review.loc["py_no_answers", "answer"] == "" and review.loc["py_no_answers", "note"] == "no answer found"
+    page = (out / "review.html").read_text()
+    assert "Because &lt;b&gt;area&lt;/b&gt; &amp; more." in page and "no answer found" in page
+
+
+def score_sheet(out, scores):
+    review = pd.read_csv(out / "review.csv", keep_default_na=False, dtype=str)
+    review["score"] = [scores.get(s, "") for s in review["student_id"]]
+    path = out / "review.csv"
+    review.to_csv(path, index=False)
+    return path
+
+
+def test_round_trip_merges_manual_and_automatic_points(graded):
+    _, out = graded
+    path = score_sheet(out, {"md_answers": "2", "nb_answers": "1,5", "py_no_answers": "0"})
+    result = CliRunner().invoke(main, ["merge-manual", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    final = pd.read_csv(out / "final_grades.csv").set_index("student_id")
+    assert final.loc["md_answers", ["auto_score", "manual_score", "score", "max_score"]].tolist() == [4, 2, 6, 6]
+    assert final.loc["nb_answers", "written:q1"] == 1.5 and final.loc["nb_answers", "score"] == 5.5
+
+
+def test_scores_survive_a_rerun_of_grade_unless_the_answer_changed(graded):
+    subs, out = graded
+    score_sheet(out, {"md_answers": "2", "nb_answers": "1"})
+    answers = subs / "md_answers" / "answers.md"
+    answers.write_text(answers.read_text().replace("never negative", "non-negative"))
+    grade_batch("toy", subs, out, limits=LIMITS)
+    review = pd.read_csv(out / "review.csv", keep_default_na=False, dtype=str).set_index("student_id")
+    assert review.loc["nb_answers", "score"] == "1"
+    assert review.loc["md_answers", "score"] == ""
+    assert "answer changed since it was scored (old score 2)" in review.loc["md_answers", "note"]
+
+
+def test_every_bad_row_is_listed_and_nothing_is_written(graded):
+    _, out = graded
+    path = score_sheet(out, {"md_answers": "3", "nb_answers": "abc"})
+    with open(path, "a") as f:
+        f.write("mallory,q1,2,p,a,1,,\nmd_answers,q9,2,p,a,1,,\nmd_answers,q1,2,p,a,1,,\n")
+    with pytest.raises(AutograderError) as info:
+        merge_manual(path, out)
+    message = str(info.value)
+    for expected in ["score 3 is outside 0..2", "score 'abc' is not a number", "py_no_answers q1: no score",
+                     "unknown student 'mallory'", "unknown question 'q9'", "md_answers q1 appears again"]:
+        assert expected in message
+    assert "nothing was written" in message and not (out / "final_grades.csv").exists()
+
+
+def test_sheet_that_is_not_utf8_or_lacks_columns(graded, tmp_path):
+    _, out = graded
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("student_id,question,score\nren\xe9,q1,1\n".encode("latin-1"))
+    with pytest.raises(AutograderError, match="not UTF-8"):
+        merge_manual(latin, out)
+    bare = tmp_path / "bare.csv"
+    bare.write_text("student_id,points\n")
+    with pytest.raises(AutograderError, match="missing column"):
+        merge_manual(bare, out)
+    with pytest.raises(AutograderError, match="no grades here"):
+        merge_manual(bare, tmp_path)
