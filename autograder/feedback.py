@@ -37,9 +37,10 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
     for o in result.outcomes:
         lines.append(f"| `{o.test}` | {o.visibility} | {OUTCOME_MARK.get(o.outcome, o.outcome)} | "
                      f"{o.points:g} / {o.max_points:g} |")
+    lines.append("")
     failed = [o for o in result.outcomes if o.outcome != PASSED and o.message]
     if failed and result.status == "graded":
-        lines += ["", "## What to look at", ""]
+        lines += ["## What to look at", ""]
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]

@@ -94,7 +94,10 @@ td.message { max-width: 40em; white-space: pre-wrap; }
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:g}", border=0)
+    formatters = {R.DURATION: lambda v: f"{v:.3f}", "pass_rate": lambda v: f"{v:.0%}",
+                  "mean_points": lambda v: f"{v:.2f}"}
+    return frame.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:g}", border=0,
+                         formatters={k: f for k, f in formatters.items() if k in frame.columns})
 
 
 def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> str:
