@@ -1,0 +1,295 @@
+"""hw2 hidden tests: random networks against a torch float64 oracle, edge cases, one test per known mistake.
+
+The oracle below is written here, independently of any solution: torch
+autograd in float64 on the same network. Networks are drawn from fixed
+seeds; some are not square (D inputs, H hidden units, K outputs all
+different) so that a transposed weight matrix shows.
+"""
+import numpy as np
+import pytest
+import torch
+
+from autograder.testing import as_array, as_float, close
+
+EXACT = dict(rtol=0.0, atol=1e-12)
+SIZES = [(2, 2, 2), (3, 4, 2), (4, 3, 5)]
+SIZE_IDS = ["2-2-2", "3-4-2", "4-3-5"]
+
+
+def network(seed, D=2, H=2, K=2, N=None, scale=1.0):
+    """Random parameters {"W1", "b1", "W2", "b2"}, inputs and targets (one sample, or N rows)."""
+    rng = np.random.default_rng(seed)
+    params = {"W1": scale * rng.normal(size=(H, D)), "b1": scale * rng.normal(size=H),
+              "W2": scale * rng.normal(size=(K, H)), "b2": scale * rng.normal(size=K)}
+    shape = (D,) if N is None else (N, D)
+    x = rng.normal(size=shape)
+    t = rng.uniform(size=shape[:-1] + (K,))
+    return params, x, t
+
+
+def args(x, t, p):
+    return x, t, p["W1"], p["b1"], p["W2"], p["b2"]
+
+
+def oracle(x, t, p):
+    """Hidden activations, outputs, loss and gradients by torch autograd (float64).
+
+    One sample (1-D x): E = 1/2 * sum((o - t)^2). A batch (2-D x, samples
+    as rows): the mean over samples of each sample's E.
+    """
+    X = torch.as_tensor(np.atleast_2d(x), dtype=torch.float64)
+    T = torch.as_tensor(np.atleast_2d(t), dtype=torch.float64)
+    q = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in p.items()}
+    A1 = torch.sigmoid(X @ q["W1"].T + q["b1"])
+    O = torch.sigmoid(A1 @ q["W2"].T + q["b2"])
+    E = 0.5 * ((O - T) ** 2).sum() / X.shape[0]
+    E.backward()
+    out = {"A1": A1.detach().numpy(), "O": O.detach().numpy(), "E": E.item()}
+    if np.ndim(x) == 1:
+        out["A1"], out["O"] = out["A1"][0], out["O"][0]
+    out.update({"d" + k: v.grad.numpy() for k, v in q.items()})
+    return out
+
+
+def grads_of(got, p, what):
+    assert isinstance(got, dict), f"{what} should return a dict of gradients"
+    return {k: as_array(got.get(k), p[k].shape, f'{what}()["{k}"]') for k in p}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sigmoid_and_its_derivative(submission, seed):
+    """sigmoid(z) and sigmoid_backward(a, grad_a) are right for random arrays."""
+    rng = np.random.default_rng(seed)
+    z, g = rng.normal(scale=3.0, size=(3, 4)), rng.normal(size=(3, 4))
+    zt = torch.tensor(z, requires_grad=True)
+    a = torch.sigmoid(zt)
+    a.backward(torch.tensor(g))
+    got = as_array(submission.sigmoid(z), z.shape, "sigmoid(z)")
+    assert close(got, a.detach().numpy()), "sigmoid(z) is wrong for random z"
+    got = as_array(submission.sigmoid_backward(a.detach().numpy(), g), z.shape, "sigmoid_backward")
+    assert close(got, zt.grad.numpy()), "sigmoid_backward(a, grad_a) is wrong: is it grad_a times the sigmoid's derivative?"
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_sigmoid_derivative_is_used(submission, seed):
+    """dE/dW2 and dE/db2 go through the output sigmoid's derivative: check that backward multiplies by it."""
+    p, x, t = network(seed)
+    want = oracle(x, t, p)
+    got = grads_of(submission.backward(*args(x, t, p)), p, "backward")
+    assert close(got["W2"], want["dW2"]) and close(got["b2"], want["db2"]), \
+        "dE/dW2 or dE/db2 is off for a random network: did you multiply by the output sigmoid's derivative?"
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_first_layer_delta_uses_hidden_derivative(submission, seed):
+    """The error sent back to the first layer is W2 (transposed) times the output delta, times the HIDDEN sigmoid's derivative."""
+    p, x, t = network(seed)
+    want = oracle(x, t, p)
+    got = grads_of(submission.backward(*args(x, t, p)), p, "backward")
+    assert close(got["W1"], want["dW1"]) and close(got["b1"], want["db1"]), \
+        "dE/dW1 or dE/db1 is off: what reaches the first layer should pass through W2 and the hidden sigmoid's derivative"
+
+
+@pytest.mark.parametrize("D,H,K", SIZES[1:], ids=SIZE_IDS[1:])
+def test_weights_are_not_transposed(submission, D, H, K):
+    """With different numbers of inputs, hidden units and outputs (row i of a weight matrix = weights into unit i), linear, linear_backward, forward and backward all keep every matrix the right way round."""
+    p, x, t = network(10 + D, D, H, K)
+    want = oracle(x, t, p)
+    z = as_array(submission.linear(x, p["W1"], p["b1"]), (H,), "linear(x, W1, b1)")
+    assert close(z, p["W1"] @ x + p["b1"]), "linear(x, W, b) is wrong for a non-square W"
+    g = np.random.default_rng(D).normal(size=H)
+    back = submission.linear_backward(x, p["W1"], g)
+    assert isinstance(back, (tuple, list)) and len(back) == 3, "linear_backward should return (dL/dx, dL/dW, dL/db)"
+    gx, gW, gb = (as_array(v, s, f"linear_backward's {n}") for v, s, n in
+                  zip(back, [(D,), (H, D), (H,)], ["dL/dx", "dL/dW", "dL/db"]))
+    assert close(gx, p["W1"].T @ g) and close(gW, np.outer(g, x)) and close(gb, g), \
+        "linear_backward is wrong for a non-square W: check which side each vector goes on"
+    a1, o = submission.forward(x, p["W1"], p["b1"], p["W2"], p["b2"])
+    assert close(as_array(a1, (H,), "a1"), want["A1"]) and close(as_array(o, (K,), "o"), want["O"]), \
+        "forward is wrong for a network that is not square"
+    got = grads_of(submission.backward(*args(x, t, p)), p, "backward")
+    assert all(close(got[k], want["d" + k]) for k in p), "backward is wrong for a network that is not square"
+
+
+@pytest.mark.parametrize("lr", [0.1, 2.0])
+def test_update_moves_against_the_gradient(submission, lr):
+    """update subtracts lr times the gradient from every parameter (a step downhill, not uphill)."""
+    p, _, _ = network(20, 3, 4, 2)
+    grads, _, _ = network(21, 3, 4, 2)
+    new = submission.update(p, grads, lr)
+    assert isinstance(new, dict) and set(new) == set(p), "update should return a dict with the keys of params"
+    for k in p:
+        assert close(as_array(new[k], p[k].shape, f'update()["{k}"]'), p[k] - lr * grads[k]), \
+            "a parameter did not move by minus lr times its gradient: check the sign of the step"
+
+
+def test_update_keeps_biases_fixed_when_asked(submission):
+    """update(..., update_biases=False) moves the weights and leaves b1 and b2 as they were."""
+    p, _, _ = network(22, 3, 4, 2)
+    grads, _, _ = network(23, 3, 4, 2)
+    new = submission.update(p, grads, 0.3, update_biases=False)
+    assert close(new["W1"], p["W1"] - 0.3 * grads["W1"]) and close(new["W2"], p["W2"] - 0.3 * grads["W2"]), \
+        "with update_biases=False the weights should still move"
+    assert close(new["b1"], p["b1"], **EXACT) and close(new["b2"], p["b2"], **EXACT), \
+        "with update_biases=False the biases should not change"
+
+
+def test_inputs_are_not_modified_in_place(submission):
+    """No function changes the arrays it is given (update, backward, backward_batch, sigmoid_backward, linear_backward, numeric_gradients): they return new arrays."""
+    p, X, T = network(30, 3, 4, 2, N=3)
+    grads, _, _ = network(31, 3, 4, 2)
+    calls = [
+        ("update", (p, grads, 0.5)),
+        ("backward", args(X[0], T[0], p)),
+        ("backward_batch", args(X, T, p)),
+        ("sigmoid_backward", (np.array([0.2, 0.7]), np.array([1.5, -2.0]))),
+        ("linear_backward", (X[0], p["W1"], np.array([1.0, -2.0, 0.5, 3.0]))),
+        ("numeric_gradients", (X, T, p)),
+    ]
+    for name, call_args in calls:
+        _, left, _ = submission.call_with_inputs(name, *call_args)
+        for before, after in zip(call_args, left):
+            if isinstance(before, dict):
+                same = isinstance(after, dict) and all(close(after.get(k), v, **EXACT) for k, v in before.items())
+            else:
+                same = close(after, before, **EXACT)
+            assert same, f"{name} changed one of its input arrays in place: compute new arrays instead"
+
+
+@pytest.mark.parametrize("n", [1, 3, 16])
+def test_batch_forward_matches_oracle(submission, n):
+    """forward_batch gives, for each row of X, that sample's hidden activations and outputs."""
+    p, X, T = network(40 + n, 3, 4, 2, N=n)
+    want = oracle(X, T, p)
+    A1, O = submission.forward_batch(X, p["W1"], p["b1"], p["W2"], p["b2"])
+    assert close(as_array(A1, (n, 4), "A1"), want["A1"]) and close(as_array(O, (n, 2), "O"), want["O"]), \
+        "forward_batch is wrong: row n of the result should be sample n's activations"
+
+
+@pytest.mark.parametrize("n", [3, 16])
+def test_batch_loss_is_mean_not_sum(submission, n):
+    """batch_loss is the MEAN of the samples' losses, and backward_batch differentiates that mean (the 1/N factor)."""
+    p, X, T = network(50 + n, 2, 2, 2, N=n)
+    want = oracle(X, T, p)
+    _, O = submission.forward_batch(X, p["W1"], p["b1"], p["W2"], p["b2"])
+    assert close(as_float(submission.batch_loss(as_array(O, (n, 2), "O"), T), "batch_loss"), want["E"]), \
+        "batch_loss should be the mean over samples of 1/2 * sum((o - t)^2)"
+    got = grads_of(submission.backward_batch(*args(X, T, p)), p, "backward_batch")
+    assert close(got["W2"], want["dW2"]) and close(got["W1"], want["dW1"]), \
+        "backward_batch's weight gradients are off for a batch: the loss is a mean, so is there a 1/N?"
+
+
+@pytest.mark.parametrize("n", [1, 3, 16])
+@pytest.mark.parametrize("D,H,K", SIZES, ids=SIZE_IDS)
+def test_batch_gradients_match_oracle(submission, n, D, H, K):
+    """backward_batch gives all four gradients of the mean loss, for several batch and network sizes."""
+    p, X, T = network(60 + n + D, D, H, K, N=n)
+    want = oracle(X, T, p)
+    got = grads_of(submission.backward_batch(*args(X, T, p)), p, "backward_batch")
+    for k in p:
+        assert close(got[k], want["d" + k]), f"backward_batch's gradient for {k} is off"
+
+
+def test_bias_gradient_summed_over_batch(submission):
+    """The bias gradients of a batch add up every sample's contribution (then the 1/N of the mean), not just one sample's."""
+    p, X, T = network(70, 3, 4, 2, N=16)
+    want = oracle(X, T, p)
+    got = grads_of(submission.backward_batch(*args(X, T, p)), p, "backward_batch")
+    assert close(got["b2"], want["db2"]), "dE/db2 of a batch should collect the contribution of every sample"
+    assert close(got["b1"], want["db1"]), "dE/db1 of a batch should collect the contribution of every sample"
+
+
+def test_case_b_weight_layout(submission):
+    """case_b_matrices follows Case B's wiring (h1 = w1*x1 + w3*x2, h2 = w2*x1 + w4*x2, o1 = w5*a1 + w7*a2, o2 = w6*a1 + w8*a2) and case_b_vector undoes it."""
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    W1, W2 = submission.case_b_matrices(w)
+    W1, W2 = as_array(W1, (2, 2), "W1"), as_array(W2, (2, 2), "W2")
+    x, a = np.array([10.0, 100.0]), np.array([1000.0, 10000.0])
+    h1, h2 = w[0] * x[0] + w[2] * x[1], w[1] * x[0] + w[3] * x[1]
+    o1, o2 = w[4] * a[0] + w[6] * a[1], w[5] * a[0] + w[7] * a[1]
+    assert close(W1 @ x, [h1, h2], **EXACT), "W1 does not wire w1..w4 as Case B says (row i = weights into hidden unit i)"
+    assert close(W2 @ a, [o1, o2], **EXACT), "W2 does not wire w5..w8 as Case B says (row i = weights into output i)"
+    back = as_array(submission.case_b_vector(W1, W2), (8,), "case_b_vector")
+    assert close(back, w, **EXACT), "case_b_vector(*case_b_matrices(w)) should give w back, in the order w1..w8"
+
+
+@pytest.mark.parametrize("seed", [80, 81])
+def test_case_b_step_random(submission, seed):
+    """case_b_step on random weights, inputs and learning rates: prediction, loss and w1..w8 after the step."""
+    rng = np.random.default_rng(seed)
+    w, x, t, lr = rng.normal(size=8), rng.normal(size=2), rng.uniform(size=2), rng.uniform(0.1, 2.0)
+    p = {"W1": np.array([[w[0], w[2]], [w[1], w[3]]]), "b1": np.zeros(2),
+         "W2": np.array([[w[4], w[6]], [w[5], w[7]]]), "b2": np.zeros(2)}
+    want = oracle(x, t, p)
+    W1, W2 = p["W1"] - lr * want["dW1"], p["W2"] - lr * want["dW2"]
+    new_w = [W1[0, 0], W1[1, 0], W1[0, 1], W1[1, 1], W2[0, 0], W2[1, 0], W2[0, 1], W2[1, 1]]
+    o, E, got_w = submission.case_b_step(x, t, w, lr)
+    assert close(as_array(o, (2,), "o"), want["O"]), "case_b_step's prediction is off"
+    assert close(as_float(E, "E"), want["E"]), "case_b_step's loss is off"
+    assert close(as_array(got_w, (8,), "new w"), new_w), "case_b_step's weights after the step are off"
+
+
+def test_zero_inputs(submission):
+    """With x = 0 (and a batch of zero rows) the first-layer weights get zero gradient, the biases still learn, and nothing breaks."""
+    p, _, t = network(90, 3, 4, 2)
+    x = np.zeros(3)
+    want = oracle(x, t, p)
+    got = grads_of(submission.backward(*args(x, t, p)), p, "backward")
+    assert all(close(got[k], want["d" + k]) for k in p), "backward is wrong when the input is all zeros"
+    X, T = np.zeros((4, 3)), np.tile(t, (4, 1))
+    got = grads_of(submission.backward_batch(*args(X, T, p)), p, "backward_batch")
+    assert all(close(got[k], want["d" + k]) for k in p), "backward_batch is wrong for a batch of zero inputs"
+
+
+def test_saturated_sigmoid_stays_finite(submission):
+    """Huge pre-activations (|z| around 1000) saturate the sigmoid: outputs at 0 or 1, gradients at 0, and no nan or inf anywhere."""
+    z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
+    assert close(as_array(submission.sigmoid(z), (5,), "sigmoid(z)"), torch.sigmoid(torch.tensor(z)).numpy()), \
+        "sigmoid should stay finite and correct for very large |z|"
+    p = {"W1": np.array([[400.0, -300.0], [-500.0, 350.0]]), "b1": np.array([1.0, -1.0]),
+         "W2": np.array([[900.0, -800.0], [-700.0, 950.0]]), "b2": np.array([0.5, -0.5])}
+    X, T = np.array([[2.0, -1.5], [-3.0, 1.0]]), np.array([[0.3, 0.7], [0.6, 0.2]])
+    want = oracle(X[0], T[0], p)
+    got = grads_of(submission.backward(*args(X[0], T[0], p)), p, "backward")
+    assert all(close(got[k], want["d" + k]) for k in p), "backward gives non-finite or wrong gradients when the sigmoid saturates"
+    want = oracle(X, T, p)
+    got = grads_of(submission.backward_batch(*args(X, T, p)), p, "backward_batch")
+    assert all(close(got[k], want["d" + k]) for k in p), "backward_batch gives non-finite or wrong gradients when the sigmoid saturates"
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_numeric_gradients_use_central_differences(submission, n):
+    """numeric_gradients uses central differences (loss(p + eps) - loss(p - eps)) / (2 eps): accurate to about eps^2, which a one-sided difference is not."""
+    p, X, T = network(100 + n, 3, 4, 2, N=n)
+    x, t = (X[0], T[0]) if n == 1 else (X, T)
+    want = oracle(x, t, p)
+    got = grads_of(submission.numeric_gradients(x, t, p, eps=5e-3), p, "numeric_gradients")
+    for k in p:
+        assert close(got[k], want["d" + k], rtol=0.0, atol=2e-6), \
+            "numeric gradients are not accurate enough for this eps: are they central differences?"
+
+
+def test_gradient_check_flags_wrong_gradients(submission):
+    """gradient_check is tiny for correct gradients and equals the documented max relative error for wrong ones."""
+    p, X, T = network(110, 3, 4, 2, N=3)
+    want = oracle(X, T, p)
+    right = {k: want["d" + k] for k in p}
+    assert as_float(submission.gradient_check(X, T, p, right), "gradient_check") < 1e-5, \
+        "gradient_check should be tiny when the gradients are right"
+    scaled = {**right, "W1": right["W1"].copy()}
+    scaled["W1"][0, 1] *= 1.5  # relative error |1.5g - g| / |1.5g| = 1/3
+    assert close(as_float(submission.gradient_check(X, T, p, scaled), "gradient_check"), 1 / 3, rtol=1e-3), \
+        "gradient_check should return the largest |g - n| / max(|g|, |n|, 1e-8) over all entries"
+    flipped = {**right, "b2": -right["b2"]}  # relative error |-g - g| / |g| = 2
+    assert close(as_float(submission.gradient_check(X, T, p, flipped), "gradient_check"), 2.0, rtol=1e-3), \
+        "gradient_check should return the largest |g - n| / max(|g|, |n|, 1e-8) over all entries"
+    # An input that is always 0 makes its column of dW1 exactly 0, numerically too: only the floor 1e-8 divides.
+    X0 = X.copy()
+    X0[:, 2] = 0.0
+    want = oracle(X0, T, p)
+    tiny = {k: want["d" + k] for k in p}
+    tiny["W1"] = tiny["W1"].copy()
+    tiny["W1"][:, 2] = 0.0
+    tiny["W1"][1, 2] = 1e-9  # relative error 1e-9 / max(1e-9, 0, 1e-8) = 0.1
+    assert close(as_float(submission.gradient_check(X0, T, p, tiny), "gradient_check"), 0.1, rtol=1e-3), \
+        "gradient_check should divide by max(|g|, |n|, 1e-8), so that gradients that are exactly 0 compare sensibly"
