@@ -32,6 +32,8 @@ class Case:
 class TestSpec:
     """A test function with its points, visibility, hint and parameter cases."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     name: str
     func: object
     points: float

@@ -195,6 +195,10 @@ def test_gradient_sign_is_not_flipped(submission, seed, part):
     """Ask which way the loss changes when the prediction is too large, and check that your gradients agree (even where the loss is written with y first)."""
     name, got, want = _call_part(submission, seed, part)
     clear = np.abs(want) > 1e-3
+    ratio = np.abs(got[clear]) / np.abs(want[clear])
+    # Right up to the factor two that test_gradient_has_factor_two checks: this test is about the sign alone.
+    assert all(any(np.isclose(r, f, rtol=1e-4) for f in (0.5, 1.0, 2.0)) for r in ratio), \
+        f"{name}: the gradient is off by more than a missing factor of two, so its sign cannot be judged"
     assert np.all(np.sign(got[clear]) == np.sign(want[clear])), \
         f"{name}: a gradient points the wrong way (is the difference taken in the right order?)"
 
@@ -291,7 +295,9 @@ def test_step_does_not_mutate_weights(submission):
     """net_sgd_step returns a new list of weights; the caller's list must be left as it was."""
     w, x1, x2, y = [0.3, -0.6, 0.9, 0.2, -0.4, 0.7], 1.2, -0.8, 2.0
     new, args, _ = submission.call_with_inputs("net_sgd_step", list(w), x1, x2, y, 0.1)
-    as_array(new, shape=(6,), what="net_sgd_step")
+    want = np.array(w) - 0.1 * np.array(net_oracle(tuple(w), x1, x2, y))
+    assert close(as_array(new, shape=(6,), what="net_sgd_step"), want), \
+        "net_sgd_step must return the right new weights for this test to check that it leaves its inputs alone"
     assert close(as_array(args[0], shape=(6,), what="the weights passed in"), w), \
         "net_sgd_step changed the list of weights it was given: build and return a new list instead"
 

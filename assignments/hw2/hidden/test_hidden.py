@@ -138,16 +138,25 @@ def test_inputs_are_not_modified_in_place(submission):
     """No function changes the arrays it is given (update, backward, backward_batch, sigmoid_backward, linear_backward, numeric_gradients): they return new arrays."""
     p, X, T = network(30, 3, 4, 2, N=3)
     grads, _, _ = network(31, 3, 4, 2)
-    calls = [
-        ("update", (p, grads, 0.5)),
-        ("backward", args(X[0], T[0], p)),
-        ("backward_batch", args(X, T, p)),
-        ("sigmoid_backward", (np.array([0.2, 0.7]), np.array([1.5, -2.0]))),
-        ("linear_backward", (X[0], p["W1"], np.array([1.0, -2.0, 0.5, 3.0]))),
-        ("numeric_gradients", (X, T, p)),
+    a, g, gz = np.array([0.2, 0.7]), np.array([1.5, -2.0]), np.array([1.0, -2.0, 0.5, 3.0])
+    one, batch = oracle(X[0], T[0], p), oracle(X, T, p)
+
+    def same_dict(got, want, **tol):
+        return isinstance(got, dict) and all(close(got.get(k), want[k], **tol) for k in want)
+
+    calls = [  # (name, arguments, is the result right?) : leaving inputs alone only counts for working code
+        ("update", (p, grads, 0.5), lambda r: same_dict(r, {k: p[k] - 0.5 * grads[k] for k in p})),
+        ("backward", args(X[0], T[0], p), lambda r: same_dict(r, {k: one["d" + k] for k in p})),
+        ("backward_batch", args(X, T, p), lambda r: same_dict(r, {k: batch["d" + k] for k in p})),
+        ("sigmoid_backward", (a, g), lambda r: close(r, g * a * (1 - a))),
+        ("linear_backward", (X[0], p["W1"], gz), lambda r: isinstance(r, (tuple, list)) and len(r) == 3
+         and close(r[0], p["W1"].T @ gz) and close(r[1], np.outer(gz, X[0])) and close(r[2], gz)),
+        ("numeric_gradients", (X, T, p),
+         lambda r: same_dict(r, {k: batch["d" + k] for k in p}, rtol=1e-3, atol=1e-6)),
     ]
-    for name, call_args in calls:
-        _, left, _ = submission.call_with_inputs(name, *call_args)
+    for name, call_args, right in calls:
+        value, left, _ = submission.call_with_inputs(name, *call_args)
+        assert right(value), f"{name} must give the right result for this test to check that it leaves its inputs alone"
         for before, after in zip(call_args, left):
             if isinstance(before, dict):
                 same = isinstance(after, dict) and all(close(after.get(k), v, **EXACT) for k, v in before.items())

@@ -244,7 +244,11 @@ def test_train_step_uses_the_old_weights(submission, activation):
 def test_train_step_does_not_modify_inputs(submission):
     """train_step returns new weight arrays and leaves x, t, W1 and W2 exactly as they were."""
     x, t, W1, W2 = network_case(22, 3, 4, 2)
-    _, args, _ = submission.call_with_inputs("train_step", x, t, W1, W2, 0.5, "sigmoid")
+    new, args, _ = submission.call_with_inputs("train_step", x, t, W1, W2, 0.5, "sigmoid")
+    _, hist1, hist2 = oracle_history(22, (3, 4, 2), "sigmoid", 0.5, 1)
+    assert isinstance(new, (tuple, list)) and len(new) == 2 and close(as_array(new[0]), hist1[1]) \
+        and close(as_array(new[1]), hist2[1]), \
+        "train_step must return the right new weights for this test to check that it leaves its inputs alone"
     for name, before, after in zip(("x", "t", "W1", "W2"), (x, t, W1, W2), args):
         assert close(as_array(after), before, **DONT_TOUCH), f"train_step changed its argument {name} in place"
 
@@ -514,6 +518,8 @@ def test_sgd_follows_the_seed(submission, gd_seed):
 def test_gd_does_not_modify_inputs(submission):
     """minibatch_gd leaves X, y and w0 exactly as they were (no in-place shuffling or updates)."""
     X, y, w0 = regression_case(85, 6, 2)
-    _, args, _ = submission.call_with_inputs("minibatch_gd", X, y, w0, 0.1, 2, 2, 0)
+    got, args, _ = submission.call_with_inputs("minibatch_gd", X, y, w0, 0.1, 2, 2, 0)
+    assert isinstance(got, dict) and close(as_array(got.get("losses")), oracle_gd(X, y, w0, 0.1, 2, 2, 0), **TIGHT), \
+        "minibatch_gd must give the right losses for this test to check that it leaves its inputs alone"
     for name, before, after in zip(("X", "y", "w0"), (X, y, w0), args):
         assert close(as_array(after), before, **DONT_TOUCH), f"minibatch_gd changed its argument {name} in place"

@@ -1,0 +1,35 @@
+"""The course as a whole, through the real sandbox: full marks for each reference, zero for each template,
+and zero for submissions that only return garbage (no test may pass on work that was not done)."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from autograder.course import list_assignments
+from autograder.grading import grade_batch
+from autograder.sandbox import Limits
+
+LIMITS = Limits(call_timeout_s=10, submission_timeout_s=60, cpu_s=60)
+GARBAGE = {  # a module __getattr__ answers for every name, probes' classes included
+    "zero_returns_zero": "def __getattr__(name):\n    return lambda *args, **kwargs: 0.0\n",
+    "zero_returns_none": "def __getattr__(name):\n    return lambda *args, **kwargs: None\n",
+    "zero_echoes_first_argument": "def __getattr__(name):\n    return lambda *args, **kwargs: args[0] if args else None\n",
+    "zero_returns_empty_dict": "def __getattr__(name):\n    return lambda *args, **kwargs: {}\n",
+}
+
+
+@pytest.mark.parametrize("assignment", list_assignments(), ids=lambda a: a.name)
+def test_reference_full_template_zero_garbage_zero(assignment, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copytree(assignment.reference_dir, subs / "full_reference")
+    shutil.copytree(assignment.template_dir, subs / "zero_template")
+    for sid, text in GARBAGE.items():
+        (subs / f"{sid}.py").write_text(text)
+    batch = grade_batch(assignment.name, subs, tmp_path / "out", limits=LIMITS)
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert grades.loc["full_reference", "score"] == assignment.max_score, batch.results[0]
+    assert (grades.loc["full_reference", "status"], grades.loc["zero_template", "status"]) == ("graded", "graded")
+    earned = {sid: {t: grades.loc[sid, t] for t in assignment.points if grades.loc[sid, t] > 0}
+              for sid in ["zero_template", *GARBAGE]}
+    assert earned == {sid: {} for sid in earned}, "tests that pass on work not done"
