@@ -140,9 +140,9 @@ def notebook(text: str, answers: dict[str, str], extra_first_cell: str = "") -> 
     return nbformat.writes(nb)
 
 
-def main() -> None:
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
+def main(out: Path = OUT) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     files: dict[str, str | bytes] = {
         "full_reference_copy.py": REFERENCE,
         "full_alternative_sigmoid.py": edit(
@@ -162,18 +162,18 @@ def main() -> None:
         **{f"{sid}.py": text.lstrip() for sid, text in ATTACKS.items()},
     }
     for name, content in files.items():
-        path = OUT / name
+        path = out / name
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-    folder = OUT / "full_folder_with_answers"
+    folder = out / "full_folder_with_answers"
     folder.mkdir()
     (folder / "backprop.py").write_text(REFERENCE)
     sheet = (ROOT / "student_template" / "hw2" / "answers.md").read_text()
     (folder / "answers.md").write_text(sheet.replace(
         "*Write your answer here.*", "A central difference cancels the second-order term of the Taylor series.", 1))
-    wrong = OUT / "bad_wrong_file_name"
+    wrong = out / "bad_wrong_file_name"
     wrong.mkdir()
     (wrong / "backprop_final_v2.py").write_text(REFERENCE)
-    print(f"wrote {len(list(OUT.iterdir()))} submissions to {OUT.relative_to(ROOT)}")
+    print(f"wrote {len(list(out.iterdir()))} submissions to {out}")
 
 
 if __name__ == "__main__":

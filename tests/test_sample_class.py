@@ -18,6 +18,19 @@ def grades(tmp_path_factory):
     return batch, pd.read_csv(out / "grades.csv").set_index("student_id")
 
 
+def test_sample_class_is_what_make_class_writes(tmp_path):
+    """samples/ follows the reference and its notebook: `python samples/make_class.py` regenerates it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_class", SAMPLES.parent / "make_class.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path / "hw2")
+    fresh = {p.relative_to(tmp_path / "hw2"): p.read_bytes() for p in (tmp_path / "hw2").rglob("*") if p.is_file()}
+    committed = {p.relative_to(SAMPLES): p.read_bytes() for p in SAMPLES.rglob("*") if p.is_file()}
+    assert fresh == committed
+
+
 def test_sample_class_is_large_and_varied():
     ids = [p.stem for p in SAMPLES.iterdir()]
     assert len(ids) >= 30
