@@ -83,16 +83,22 @@ def check(assignment, path, hidden, in_process):
 @click.option("--total-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds per submission, all calls together.")
 @click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(64), help="Memory per submission.")
-def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb):
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
+              help="Course roster: maps a Canvas or Moodle download's files to students.")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
     folder with that student's files, or `<id>.py` when the assignment has
-    one file. Re-running with the same --out grades only what is new or changed.
+    one file. It can also be a Canvas "Download Submissions" zip or a Moodle
+    assignment download, with --roster to name the students (see
+    docs/gradebooks.md). Re-running with the same --out grades only what is
+    new or changed.
 
     \b
     Example:
         autograder grade hw2 submissions/ --out grades/ --jobs 2
+        autograder grade hw2 canvas_download.zip --roster roster.csv --out grades/
     """
     from .grading import grade_batch  # noqa: PLC0415
     from .render import batch_summary, progress_bar  # noqa: PLC0415
@@ -100,9 +106,24 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 
     limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
                     cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
+    options = dict(jobs=jobs, limits=limits)
+    imported = None
     with progress_bar() as bar:
-        batch = grade_batch(assignment, submissions, out_dir, jobs=jobs, limits=limits,
-                            on_start=bar.start, on_result=bar.update)
+        if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)
+            from .lms_import import grade_download  # noqa: PLC0415
+
+            if roster is None:
+                raise AutograderError(f"{submissions}: a Canvas or Moodle download needs --roster to name its students")
+            batch, imported = grade_download(assignment, submissions, out_dir, roster,
+                                             on_start=bar.start, on_result=bar.update, **options)
+        else:
+            if roster is not None:
+                raise AutograderError("--roster is for a Canvas or Moodle download (.zip); a folder's entries "
+                                      "are named by student id already")
+            batch = grade_batch(assignment, submissions, out_dir, on_start=bar.start, on_result=bar.update,
+                                **options)
+    if imported is not None:
+        click.echo(imported.summary())
     click.echo(batch_summary(batch))
     sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
 
@@ -149,6 +170,68 @@ def release(assignment, check_only):
     for name in names:
         for path in api.release(name):
             click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The zip to write.")
+@click.option("--hidden-visibility", default="after_published", show_default=True,
+              type=click.Choice(["after_published", "after_due_date", "hidden"]),
+              help="When students see the hidden tests' results on Gradescope.")
+def gradescope(assignment, out_path, hidden_visibility):
+    """Build a Gradescope autograder zip: the engine and ASSIGNMENT's tests, never its reference.
+
+    Upload the zip on the assignment's "Configure Autograder" page (see docs/gradescope.md).
+
+    \b
+    Example:
+        autograder gradescope hw2 --out autograder.zip
+    """
+    from .gradescope import build_autograder_zip  # noqa: PLC0415
+
+    bundle = build_autograder_zip(assignment, out_path, hidden_visibility=hidden_visibility)
+    click.echo(f"wrote {bundle.path}: {bundle.assignment.name}, {bundle.tests} tests, "
+               f"{bundle.assignment.max_score:g} points, {len(bundle.files)} files")
+
+
+# ---- gradebook export (autograder/export.py) ----
+@main.command("export")
+@click.argument("platform", type=click.Choice(["canvas", "moodle", "blackboard", "gradescope", "csv"]))
+@click.argument("grades_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--roster", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Course roster CSV.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="The gradebook file to write.")
+@click.option("--assignment", help="Refuse GRADES_DIR unless it holds this assignment's grades.")
+@click.option("--times", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV of submission times: student_id,submitted_at[,late].")
+@click.option("--late-policy", help="Override [late_policy], e.g. percent_per_day=10,max_percent=50.")
+@click.option("--no-late-policy", is_flag=True, help="Apply no late penalty.")
+@click.option("--platform-id", help="The assignment's id on the platform (default: [platform_ids]).")
+@click.option("--moodle-identity", default="email", show_default=True,
+              type=click.Choice(["email", "idnumber", "username"]), help="How Moodle finds each student.")
+@click.option("--title", help="Column title (default: the assignment's title).")
+def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_policy, no_late_policy,
+               platform_id, moodle_identity, title):
+    """Write GRADES_DIR's grades as a gradebook file for Canvas, Moodle, Blackboard, or as plain CSV.
+
+    Every roster student gets a row (zero and status `missing` without a
+    submission); graded students the roster does not know are listed in
+    GRADES_DIR/unmatched.csv, never exported. The late policy's raw score,
+    penalty and final score are in GRADES_DIR/late.csv. Gradescope has no
+    gradebook import: use `autograder gradescope ASSIGNMENT`.
+
+    \b
+    Example:
+        autograder export canvas grades/ --roster roster.csv --out canvas_import.csv
+        autograder export csv grades/ --roster roster.csv --out final.csv --late-policy percent_per_day=10
+    """
+    from .export import export, summary  # noqa: PLC0415
+
+    result = export(platform, grades_dir, roster, out_path, assignment_name=assignment, times_path=times,
+                    late_policy=late_policy, no_late_policy=no_late_policy, platform_id=platform_id,
+                    moodle_identity=moodle_identity, title=title)
+    click.echo(summary(result))
+    sys.exit(ExitCode.NOT_GRADED if result.unmatched else ExitCode.OK)
 
 
 if __name__ == "__main__":

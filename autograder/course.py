@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AutograderError
+from .late import LatePolicy, parse_late_policy
 
 COURSE_ENV = "AUTOGRADER_COURSE"
 
@@ -42,6 +43,7 @@ class Assignment:
     forbid_imports: tuple[str, ...] = ()
     time_limit_s: float | None = None
     platform_ids: dict[str, str] = field(default_factory=dict)
+    late_policy: LatePolicy | None = None  # the [late_policy] table (gradebook exports)
 
     @property
     def public_dir(self) -> Path:
@@ -134,6 +136,7 @@ def load_assignment(root: Path, course_root: Path | None = None) -> Assignment:
         forbid_imports=tuple(meta.get("forbid_imports", ())),
         time_limit_s=meta.get("time_limit_s"),
         platform_ids={str(k): str(v) for k, v in meta.get("platform_ids", {}).items()},
+        late_policy=parse_late_policy(meta.get("late_policy"), where),
     )
 
 

@@ -1,0 +1,191 @@
+"""Platform downloads as submissions: Canvas and Moodle zips, and the round trip Canvas zip -> grade -> Canvas CSV.
+
+The zips are built here the way the platforms name their files: Canvas's
+lib/content_zipper.rb writes `<lastfirst>[_LATE]_<user id>_<attachment id>_<file>`,
+Moodle's mod/assign/classes/downloader.php writes
+`<Full Name>_<participant id>_assignsubmission_file/<file>` (or the same
+prefix and `_<file>` when folders are turned off).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.course import get_assignment
+from autograder.errors import AutograderError
+from autograder.exitcodes import ExitCode
+from autograder.lms_import import arrange, detect_platform, read_download, unpack
+from autograder.roster import load_roster
+from tests.test_export import canvas_would_accept
+
+ROSTER = """\
+student_id,first_name,last_name,email,section,canvas_user_id,sis_user_id,sis_login_id
+s1,Ada,Example,ada@example.edu,A,1001,SIS-1,ada
+s2,Bo,Sample,bo@example.edu,A,1002,SIS-2,bo
+s3,Cy,Absent,cy@example.edu,B,1003,SIS-3,cy
+s4,Di,Tester,di@example.edu,B,1004,SIS-4,di
+s5,Zoë,Ångström,zoe@example.edu,B,1005,SIS-5,zoe
+"""
+SQUARE_ONLY = "import numpy as np\n\ndef square(x):\n    return x * x\n"  # 3 of toy's 4 points
+
+
+def make_zip(path, members: dict[str, str | bytes]):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def roster(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER, "utf-8")
+    return path
+
+
+def canvas_class(course) -> dict[str, str]:
+    reference = (course / "reference" / "toy" / "toy.py").read_text()
+    template = (course / "student_template" / "toy" / "toy.py").read_text()
+    return {
+        "exampleada_1001_5001_toy.py": reference,
+        "samplebo_LATE_1002_5002_toy-1.py": SQUARE_ONLY,  # resubmitted: Canvas added -1
+        "samplebo_1002_text.html": "<p>also a text entry</p>",
+        "testerdi_1004_5004_my_work.py": template,  # another file name: the lone .py is taken
+        "strangerzed_1999_5009_toy.py": reference,  # not in the roster
+        "__MACOSX/._exampleada_1001_5001_toy.py": b"\x00",
+    }
+
+
+def test_platforms_are_told_apart_by_their_file_names():
+    assert detect_platform(["exampleada_LATE_1001_5001_toy.py"]) == "canvas"
+    assert detect_platform(["Ada Example_123456_assignsubmission_file/toy.py"]) == "moodle"
+    assert detect_platform(["Ada Example_123456_assignsubmission_file_toy.py"]) == "moodle"
+    with pytest.raises(AutograderError, match="not a Canvas or Moodle submissions download"):
+        detect_platform(["s1.py", "s2/toy.py"])
+
+
+def test_canvas_download_is_mapped_through_the_roster(toy_course, tmp_path, roster):
+    zip_path = make_zip(tmp_path / "canvas.zip", canvas_class(toy_course))
+    imported = read_download(zip_path, load_roster(roster))
+    assert imported.platform == "canvas"
+    assert sorted(imported.entries) == ["s1", "s2", "s4", "unmatched-canvas-1999"]
+    assert imported.entries["s2"].late_flag and not imported.entries["s1"].late_flag
+    stranger = imported.entries["unmatched-canvas-1999"]
+    assert not stranger.matched and "Canvas user 1999 is not in the roster" in stranger.reason
+    skipped = {row["member"]: row["note"] for row in imported.log if not row["student_id"]}
+    assert "text entry" in skipped["samplebo_1002_text.html"]
+    assert skipped["__MACOSX/._exampleada_1001_5001_toy.py"] == "hidden or system file"
+    folder = tmp_path / "entries"
+    folder.mkdir()
+    unpack(get_assignment("toy"), imported, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(imported.entries)
+    assert (folder / "s2" / "toy.py").read_text() == SQUARE_ONLY  # toy-1.py renamed back
+    assert [p.name for p in (folder / "s4").iterdir()] == ["toy.py"]  # my_work.py is the one code file
+    assert {r["member"]: r["file"] for r in imported.log}["testerdi_1004_5004_my_work.py"] == "toy.py"
+    assert "1 marked LATE" in imported.summary() and "unmatched-canvas-1999" in imported.summary()
+
+
+def test_moodle_download_in_folders_and_flat(toy_course, tmp_path, roster):
+    members = {
+        "Ada Example_900101_assignsubmission_file/toy.py": "a = 1\n",
+        "Ada Example_900101_assignsubmission_file/answers.md": "## q1\nbecause\n",
+        "ZOE\u0308 A\u030aNGSTRO\u0308M_900105_assignsubmission_file/toy.ipynb": "{}",  # case and accent encoding
+        "Bo Sample_900102_assignsubmission_onlinetext/onlinetext.html": "<p>hi</p>",
+        "Nobody Known_900199_assignsubmission_file/toy.py": "b = 2\n",
+    }
+    imported = read_download(make_zip(tmp_path / "moodle.zip", members), load_roster(roster))
+    assert imported.platform == "moodle"
+    assert sorted(imported.entries) == ["s1", "s5", "unmatched-moodle-900199"]
+    assert set(imported.entries["s1"].files) == {"toy.py", "answers.md"}
+    assert "nobody called 'Nobody Known'" in imported.entries["unmatched-moodle-900199"].reason
+    flat = read_download(make_zip(tmp_path / "flat.zip", {
+        "Example Ada_900101_assignsubmission_file_toy.py": "a = 1\n",  # "Last First" works too
+        "Participant_900102_assignsubmission_file_toy.py": "c = 3\n"}), load_roster(roster))
+    assert flat.entries["s1"].files == {"toy.py": b"a = 1\n"}
+    assert "blind marking" in flat.entries["unmatched-moodle-900102"].reason
+
+
+def test_two_students_with_one_name_are_not_guessed(toy_course, tmp_path):
+    path = tmp_path / "twins.csv"
+    path.write_text("student_id,first_name,last_name\nt1,Sam,Lee\nt2,Sam,Lee\nt3,Al,Other\n")
+    imported = read_download(make_zip(tmp_path / "m.zip", {"Sam Lee_1_assignsubmission_file/toy.py": "x = 1\n",
+                                                           "Al Other_3_assignsubmission_file/toy.py": "y = 1\n"}),
+                             load_roster(path))
+    assert imported.entries["t3"].matched
+    assert "several roster students are called 'Sam Lee' (t1, t2)" in imported.entries["unmatched-moodle-1"].reason
+
+
+def test_arrange_files_for_the_assignment(toy_course):
+    toy = get_assignment("toy")
+    files, renamed = arrange(toy, {"homework.py": b"1", "notes.md": b"2"})
+    assert files == {"toy.py": b"1", "answers.md": b"2"} and renamed["homework.py"] == "toy.py"
+    files, _ = arrange(toy, {"a.py": b"1", "b.py": b"2"})
+    assert files == {"a.py": b"1", "b.py": b"2"}  # two candidates: not guessed, graded as invalid
+    files, _ = arrange(toy, {"toy.py": b"1", "helper.py": b"2"})
+    assert files["toy.py"] == b"1"
+    files, _ = arrange(toy, {"toy-2.py": b"1", "helper.py": b"2"})  # Canvas's resubmission suffix
+    assert files == {"toy.py": b"1", "helper.py": b"2"}
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda t: t / "absent.zip", "no such file"),
+    (lambda t: (t / "bad.zip").write_text("not a zip") and t / "bad.zip", "not a zip file"),
+    (lambda t: make_zip(t / "x.zip", {"s1.py": "x = 1\n"}), "not a Canvas or Moodle submissions download"),
+    (lambda t: make_zip(t / "x.zip", {"samplebo_1002_text.html": "x"}), "no submitted files .*text entry"),
+    (lambda t: make_zip(t / "x.zip", {"anon_x7Kp2_5001_toy.py": "x"}), "anonymous grading hides who submitted"),
+    (lambda t: make_zip(t / "x.zip", {"zz_2001_5001_toy.py": "x", "yy_2002_5002_toy.py": "x"}),
+     "none of its 2 students is in the roster .*Canvas user 2001"),
+])
+def test_unusable_downloads(toy_course, tmp_path, roster, make, message):
+    with pytest.raises(AutograderError, match=message):
+        read_download(make(tmp_path), load_roster(roster))
+
+
+def test_canvas_download_needs_canvas_ids_in_the_roster(toy_course, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,first_name,last_name,email\ns1,Ada,Example,a@example.edu\n")
+    with pytest.raises(AutograderError, match="add a canvas_user_id column"):
+        read_download(make_zip(tmp_path / "c.zip", {"exampleada_1001_5001_toy.py": "x"}), load_roster(path))
+
+
+def test_grade_command_checks_the_roster_option(toy_course, tmp_path, roster):
+    zip_path = make_zip(tmp_path / "c.zip", {"exampleada_1001_5001_toy.py": "x = 1\n"})
+    no_roster = CliRunner().invoke(main, ["grade", "toy", str(zip_path), "--out", str(tmp_path / "out")])
+    assert no_roster.exit_code == ExitCode.USAGE and "needs --roster" in no_roster.output
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    useless = CliRunner().invoke(main, ["grade", "toy", str(folder), "--roster", str(roster), "--out",
+                                        str(tmp_path / "out")])
+    assert useless.exit_code == ExitCode.USAGE and "--roster is for a Canvas or Moodle download" in useless.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_round_trip_canvas_zip_to_grades_to_canvas_csv(toy_course, tmp_path, roster):
+    toml = toy_course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text() + '\n[platform_ids]\ncanvas = "4242"\n\n[late_policy]\npercent_per_day = 10\n')
+    zip_path = make_zip(tmp_path / "canvas.zip", canvas_class(toy_course))
+    grades, out = tmp_path / "grades", tmp_path / "grades.csv"
+    graded = CliRunner().invoke(main, ["grade", "toy", str(zip_path), "--roster", str(roster), "--out", str(grades),
+                                       "--timeout", "5"])
+    assert graded.exit_code == ExitCode.OK, graded.output
+    assert "Imported a Canvas download: 4 students (1 marked LATE), 2 file(s) skipped" in graded.output
+    times = csv.DictReader(io.StringIO((grades / "submission_times.csv").read_text()))
+    times = {r["student_id"]: r["late"] for r in times}
+    assert times == {"s1": "false", "s2": "true", "s4": "false", "unmatched-canvas-1999": "false"}
+    exported = CliRunner().invoke(main, ["export", "canvas", str(grades), "--roster", str(roster), "--out", str(out)])
+    assert exported.exit_code == ExitCode.NOT_GRADED, exported.output  # one student was not in the roster
+    assert "! unmatched-canvas-1999 (graded, 4 points): Canvas user 1999 is not in the roster" in exported.output
+    assert canvas_would_accept(out.read_bytes()) == []
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8"))))
+    assert rows[0][-1] == "Toy: squares (4242)"
+    scores = {r[1]: float(r[-1]) for r in rows[2:]}
+    # s1 reference 4; s2 square only 3, LATE without a time: one day at 10% -> 2.7; s3 no submission; s4 template 0
+    assert scores == pytest.approx({"1001": 4.0, "1002": 2.7, "1003": 0.0, "1004": 0.0, "1005": 0.0})
+    late = {r["student_id"]: r for r in csv.DictReader(io.StringIO((grades / "late.csv").read_text()))}
+    assert late["s3"]["status"] == "missing" and late["s5"]["status"] == "missing"
+    assert float(late["s2"]["raw_score"]) == pytest.approx(3.0) and float(late["s2"]["penalty"]) == pytest.approx(0.3)
