@@ -234,5 +234,32 @@ def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_p
     sys.exit(ExitCode.NOT_GRADED if result.unmatched else ExitCode.OK)
 
 
+@main.command()
+@click.argument("assignment")
+@click.option("--max", "max_mutants", type=click.IntRange(1), help="Test at most N mutants, evenly sampled.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per mutant.")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 64), help="Mutants at once.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def mutate(assignment, max_mutants, timeout, jobs, as_json):
+    """Measure the tests: mutate the reference's solutions, report the mutants no test catches.
+
+    Each mutant is one small change (an operator, a sign, a constant, a
+    transposition, a dropped term) inside a solution region. A surviving
+    mutant whose calls all give the reference's answers is reported as
+    equivalent on the tested inputs, apart from the real survivors.
+
+    \b
+    Example:
+        autograder mutate hw2 --max 200
+    """
+    import json  # noqa: PLC0415
+
+    from .course import get_assignment  # noqa: PLC0415
+    from .mutation import format_report, run_mutation  # noqa: PLC0415
+
+    report = run_mutation(get_assignment(assignment), max_mutants, timeout, jobs)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+
+
 if __name__ == "__main__":
     main()

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
-import importlib
 import json
 import os
+import random
 import selectors
 import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +34,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import child as _child  # noqa: F401 - loaded once here, not by every forked child
 from . import wire
 from .api import grade_in_process, load_request
+from .child import MODULE_NAME
 from .collect import TestSpec, collect
 from .course import Assignment, get_assignment
 from .errors import AutograderError
@@ -170,6 +172,7 @@ SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**
            ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 DOT_FUNCTIONS = {"dot", "matmul", "mm"}
 ARRAY_MODULES = {"np", "numpy", "torch"}
+ZERO_MAKERS = {"zeros", "zeros_like"}
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,9 @@ def _transposable(node: ast.AST) -> bool:
 def _negatable(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp):
         return not isinstance(node.op, ast.USub)
-    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp, ast.Call))
+    if isinstance(node, ast.Call):  # -zeros(...) is zeros (-0.0 == 0.0): never worth a mutant
+        return getattr(node.func, "attr", getattr(node.func, "id", "")) not in ZERO_MAKERS
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp))
 
 
 def _constant_variants(value) -> list:
@@ -265,15 +270,6 @@ def _dot_operands(call: ast.Call) -> list[tuple[str, int | None]]:
     return [("func", None), ("args", 0)] if len(call.args) == 1 else []
 
 
-def _call_with_operand_transposed(call: ast.Call, where: str, i: int | None) -> tuple[ast.AST, ast.AST]:
-    new = copy.deepcopy(call)
-    if where == "func":
-        operand, new.func.value = call.func.value, _transposed(call.func.value)
-    else:
-        operand, new.args[i] = call.args[i], _transposed(call.args[i])
-    return operand, new
-
-
 def _binop_mutations(node: ast.BinOp) -> Iterator[tuple[str, ast.AST, str]]:
     op = type(node.op)
     if op in ARITH_SWAP:
@@ -295,7 +291,11 @@ def _call_mutations(node: ast.Call) -> Iterator[tuple[str, ast.AST, str]]:
     for where, i in _dot_operands(node):
         operand = node.func.value if where == "func" else node.args[i]
         if _transposable(operand):
-            operand, new = _call_with_operand_transposed(node, where, i)
+            new = copy.deepcopy(node)
+            if where == "func":
+                new.func.value = _transposed(operand)
+            else:
+                new.args[i] = _transposed(operand)
             yield "transpose-add", new, f"`{_short(operand)}` -> `{_short(operand)}.T` in `{_short(node)}`"
     args = node.args
     if (len(args) == 2 and all(isinstance(a, ast.Name) for a in args) and args[0].id != args[1].id):
@@ -537,9 +537,14 @@ class ChildOutcome:
     error: str = ""  # for a crash: the exception that ended the child, when it could say
 
 
-def _prepare_child(tmp: str) -> None:
-    """Quiet, single-threaded, memory-capped, own process group, own temporary folder."""
+def _prepare_child(tmp: str, timeout_s: float) -> None:
+    """Quiet, single-threaded, memory-capped, own process group, own temporary folder.
+
+    An alarm a little past the timeout ends the child even if the parent is gone and cannot kill it.
+    """
     os.setpgid(0, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(int(timeout_s) + 5)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -564,11 +569,11 @@ def _send(write_fd: int, payload: dict) -> None:
         data = data[os.write(write_fd, data):]
 
 
-def _child_main(task: Callable[[], dict], write_fd: int, tmp: str) -> None:
+def _child_main(task: Callable[[], dict], write_fd: int, tmp: str, timeout_s: float) -> None:
     """Run `task` in this forked child, send its JSON result up the pipe, and never return."""
     code = 70
     try:
-        _prepare_child(tmp)
+        _prepare_child(tmp, timeout_s)
         _send(write_fd, task())
         code = 0
     except BaseException as exc:  # noqa: BLE001 - nothing may escape into the parent's code
@@ -635,7 +640,7 @@ def run_in_children(tasks: list[Callable[[], dict]], jobs: int, timeout_s: float
         while pending or running:
             while pending and len(running) < jobs:
                 index = pending.pop()
-                job = _start(tasks[index], index, os.path.join(workdir, f"job{index}"))
+                job = _start(tasks[index], index, os.path.join(workdir, f"job{index}"), timeout_s)
                 running[job.fd] = job
                 selector.register(job.fd, selectors.EVENT_READ)
             wait = min(job.started + timeout_s for job in running.values()) - time.monotonic()
@@ -665,13 +670,13 @@ def run_in_children(tasks: list[Callable[[], dict]], jobs: int, timeout_s: float
     return outcomes  # type: ignore[return-value]
 
 
-def _start(task: Callable[[], dict], index: int, tmp: str) -> _Running:
+def _start(task: Callable[[], dict], index: int, tmp: str, timeout_s: float) -> _Running:
     read_fd, write_fd = os.pipe()
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _child_main(task, write_fd, tmp)
+        _child_main(task, write_fd, tmp, timeout_s)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)
@@ -700,16 +705,105 @@ def _write(folder: str, files: dict[str, str]) -> Path:
     return Path(folder)
 
 
-def _baseline_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepared) -> Callable[[], dict]:
-    """Grade the reference while recording every call, then replay the calls to find unstable replies."""
-    def task() -> dict:
-        request = load_request(assignment, prepared)
-        with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+class ReferenceTimeout(BaseException):
+    """The reference's own test run went past its time limit (a BaseException: no test may swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise `ReferenceTimeout` in this thread after `seconds`, and every 0.1 s after until the block ends.
+
+    Yields a list that holds True once the limit has passed (student-side code may swallow the
+    exception). Only in the main thread (signals); elsewhere the block runs without a limit.
+    """
+    expired: list[bool] = []
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield expired
+        return
+
+    def expire(signum, frame):
+        expired.append(True)
+        raise ReferenceTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        yield expired
+    finally:
+        while True:  # the alarm may strike in here too: disarm until it stays disarmed
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except ReferenceTimeout:
+                continue
+
+
+@contextlib.contextmanager
+def _restored_state(files: tuple[str, ...]):
+    """Undo what loading a submission here leaves behind: sys.path entries, module entries, global RNG states."""
+    path = list(sys.path)
+    names = [MODULE_NAME, *(Path(f).stem for f in files)]
+    modules = {name: sys.modules.get(name) for name in names}
+    rngs = [(random.setstate, random.getstate()), (np.random.set_state, np.random.get_state())]
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        rngs.append((torch.set_rng_state, torch.get_rng_state()))
+    try:
+        yield
+    finally:
+        sys.path[:] = path
+        for name, module in modules.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+        for restore, state in rngs:
+            restore(state)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The reference's test run: its summary, every call with its reply, and the calls that do not replay."""
+
+    summary: dict
+    calls: list
+    unstable: frozenset
+    duration_s: float
+    cpu_s: float
+
+
+def record_reference(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
+                     time_limit_s: float) -> Recording:
+    """Grade the reference in this process, recording every call; replay the calls once to find unstable ones.
+
+    Running it here, before any fork, also warms this process (lazy imports, first-call set-up in
+    torch and NumPy), so that every mutant's child starts warm: several times faster per mutant.
+    Global random states are restored afterwards, so every child starts where the reference did.
+    """
+    started, cpu = time.monotonic(), time.process_time()
+    request = load_request(assignment, prepared)
+    expired: list[bool] = []
+    try:
+        with _restored_state(assignment.files), tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp, \
+                _time_limit(time_limit_s) as expired:
             channel = RecordingChannel(InProcessChannel(_write(tmp, prepared.files), request))
             result = run_tests(specs, Submission(channel, assignment.files), "reference")
-        unstable = [k for k, _ in replay(request, prepared.files, channel.calls, first_only=False)]
-        return {**_summary(result), "calls": channel.calls, "unstable": unstable}
-    return task
+            unstable = frozenset(k for k, _ in replay(request, prepared.files, channel.calls, first_only=False))
+    except ReferenceTimeout:
+        expired.append(True)
+    if expired:
+        raise AutograderError(f"{assignment.name}: the reference's tests did not finish within {time_limit_s:g} s")
+    summary = _summary(result)
+    if not _all_passed(summary):
+        failing = "; ".join(f"{test}: {message}" for test, message in summary["failed"][:5]) or summary["message"]
+        raise AutograderError(f"{assignment.name}: the reference does not get full marks "
+                              f"({summary['score']:g}/{summary['max_score']:g}); fix it before mutation testing. "
+                              f"Failing: {failing}")
+    # Through JSON, as a child would see them: replies are compared as plain data.
+    calls = [tuple(pair) for pair in json.loads(json.dumps(channel.calls, allow_nan=True))]
+    return Recording(summary, calls, unstable, round(time.monotonic() - started, 4),
+                     round(time.process_time() - cpu, 4))
 
 
 def _mutant_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
@@ -722,42 +816,6 @@ def _mutant_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepar
             summary["difference"] = differences[0][1] if differences else ""
         return summary
     return task
-
-
-def _run_baseline(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
-                  timeout_s: float, workdir: str) -> tuple[dict, ChildOutcome]:
-    outcome = run_in_children([_baseline_task(assignment, specs, prepared)], 1, timeout_s, workdir)[0]
-    if outcome.status == TIMEOUT:
-        raise AutograderError(f"{assignment.name}: the reference's tests did not finish within {timeout_s:g} s; "
-                              f"raise --timeout")
-    if outcome.payload is None:
-        raise AutograderError(f"{assignment.name}: the process running the reference's tests died ({outcome.error})")
-    summary = outcome.payload
-    if not _all_passed(summary):
-        failing = "; ".join(f"{test}: {message}" for test, message in summary["failed"][:5]) or summary["message"]
-        raise AutograderError(f"{assignment.name}: the reference does not get full marks "
-                              f"({summary['score']:g}/{summary['max_score']:g}); fix it before mutation testing. "
-                              f"Failing: {failing}")
-    return summary, outcome
-
-
-def _warm_imports(reference: dict[str, str]) -> None:
-    """Import the reference's top-level library imports here once, so each forked child has them already."""
-    own = {Path(name).stem for name in reference}
-    for text in reference.values():
-        for node in ast.parse(text).body:
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                if name.split(".")[0] not in own:
-                    try:
-                        importlib.import_module(name)
-                    except Exception:  # noqa: BLE001 - the child will report it as the mutant's load error
-                        pass
 
 
 def _verdict(mutant: Mutant, outcome: ChildOutcome) -> MutantResult:
@@ -781,22 +839,19 @@ def run_mutation(assignment: Assignment, max_mutants: int | None = None, timeout
     specs = collect(assignment)
     reference, mutants = assignment_mutants(assignment)
     chosen = sample(mutants, max_mutants)
-    _warm_imports(reference)
+    recording = record_reference(assignment, specs, _prepared("reference", assignment, reference),
+                                 max(60.0, 3 * timeout_s))
     with tempfile.TemporaryDirectory(prefix="ag-mutation-", ignore_cleanup_errors=True) as workdir:
-        baseline, base_outcome = _run_baseline(assignment, specs, _prepared("reference", assignment, reference),
-                                               timeout_s, workdir)
-        calls = [tuple(pair) for pair in baseline["calls"]]
-        unstable = frozenset(baseline["unstable"])
         mutants_started = time.monotonic()
         tasks = [_mutant_task(assignment, specs, _prepared(f"mutant{m.index}", assignment, {**reference, m.file: m.source}),
-                              calls, unstable) for m in chosen]
+                              recording.calls, recording.unstable) for m in chosen]
         outcomes = run_in_children(tasks, jobs, timeout_s, workdir, progress)
         mutants_s = time.monotonic() - mutants_started
     return MutationReport(
         assignment=assignment.name, files=assignment.files, generated=len(mutants),
         results=tuple(_verdict(m, o) for m, o in zip(chosen, outcomes)),
-        recorded_calls=len(calls), unstable_calls=len(unstable), timeout_s=timeout_s, jobs=jobs,
-        baseline_s=base_outcome.duration_s, baseline_cpu_s=base_outcome.cpu_s, mutants_s=round(mutants_s, 4),
+        recorded_calls=len(recording.calls), unstable_calls=len(recording.unstable), timeout_s=timeout_s, jobs=jobs,
+        baseline_s=recording.duration_s, baseline_cpu_s=recording.cpu_s, mutants_s=round(mutants_s, 4),
         duration_s=round(time.monotonic() - started, 4))
 
 
