@@ -150,3 +150,14 @@ def gradient_check(mod, leaves, steps, h):
 
     engine, numeric = mod.gradient_check(f, list(leaves), h)
     return {"engine": list(engine), "numeric": list(numeric), "numeric_grad": list(mod.numeric_grad(f, list(leaves), h))}
+
+
+def mlp(mod, x, params):
+    """mod.mlp_forward on new Variables for params {"W1", "b1", "W2", "b2"}, backward() from the sum of its outputs.
+
+    Returns the output and every parameter's grad.
+    """
+    variables = {name: mod.Variable(value) for name, value in params.items()}
+    out = mod.mlp_forward(x, variables)
+    out.sum().backward()
+    return {"value": out.data, "grads": {name: v.grad for name, v in variables.items()}}

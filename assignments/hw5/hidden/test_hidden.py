@@ -337,6 +337,23 @@ def torch_fit_sine(iterations, seed, lr=0.2):
     return np.array(losses)
 
 
+def test_mlp_forward_adds_both_biases(submission):
+    """mlp_forward is sigmoid(x @ W1 + b1) @ W2 + b2: with non-zero biases, the output and every gradient match autograd."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(size=(5, 1))
+    params = {"W1": rng.normal(size=(1, 10)), "b1": rng.normal(size=10),
+              "W2": rng.normal(size=(10, 1)), "b2": rng.normal(size=1)}
+    leaves = {name: _t(value, True) for name, value in params.items()}
+    out = torch.sigmoid(_t(x) @ leaves["W1"] + leaves["b1"]) @ leaves["W2"] + leaves["b2"]
+    out.sum().backward()
+    got = submission.probe("mlp", x, params)
+    assert close(as_array(got["value"], (5, 1), "mlp_forward's output"), out.detach().numpy()), \
+        "mlp_forward's output is off when the biases are not zero: b1 goes inside the sigmoid, b2 onto the output"
+    for name, leaf in leaves.items():
+        assert close(as_array(got["grads"][name], params[name].shape, f"the gradient of {name}"), leaf.grad.numpy()), \
+            f"the gradient of {name} through mlp_forward is off"
+
+
 def test_short_training_run_matches_torch(submission):
     """25 iterations of fit_sine on another seed follow the torch oracle's loss curve step by step."""
     iterations, seed = 25, 1
