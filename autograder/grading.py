@@ -129,12 +129,22 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
                 done[result.student_id] = result
                 if on_result:
                     on_result(result)
+    warning = _remember_warning(cache_dir, warning, graded_now=bool(todo))
     results = [done[p.student_id] for p in prepared]
     from .outputs import write_outputs  # noqa: PLC0415 (rendering imports matplotlib: only when needed)
 
-    files = write_outputs(assignment, results, out_dir)
+    files = write_outputs(assignment, results, out_dir, warning)
     return BatchResult(assignment, results, out_dir, len(prepared) - len(todo),
                        round(time.perf_counter() - start, 3), warning, files)
+
+
+def _remember_warning(cache_dir: Path, warning: str, graded_now: bool) -> str:
+    """The isolation warning of the runs behind this report: kept beside the results, so a resumed run still says it."""
+    path = cache_dir / "isolation_warning"
+    if graded_now and warning:
+        previous = path.read_text("utf-8") if path.is_file() else ""
+        atomic_write(path, warning if warning in previous else (previous + "\n" + warning).strip())
+    return path.read_text("utf-8").strip() if path.is_file() else ""
 
 
 def _check_out_dir(out_dir: Path, submissions: Path, assignment: Assignment) -> None:

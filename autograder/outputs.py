@@ -15,7 +15,8 @@ from .manual import read_sheet, review_frame, review_html
 from .runner import SubmissionResult
 
 
-def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path) -> dict[str, Path]:
+def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
+                  warning: str = "") -> dict[str, Path]:
     """Every report file of a batch; returns their paths by kind."""
     from .grading import atomic_write  # noqa: PLC0415
 
@@ -33,7 +34,7 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
     for stale in paths["feedback"].glob("*.md"):
         if stale.name not in current:
             stale.unlink()
-    atomic_write(paths["report"], html_report(assignment, grades, tests))
+    atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
     if assignment.questions:
         paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
         previous = read_sheet(paths["review"]) if paths["review"].is_file() else None
@@ -100,7 +101,7 @@ def _table(frame: pd.DataFrame) -> str:
                          formatters={k: f for k, f in formatters.items() if k in frame.columns})
 
 
-def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> str:
+def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame, warning: str = "") -> str:
     """A self-contained page for the instructor: summary, plots, slowest and failed submissions, all rows."""
     esc = html.escape
     n = len(grades)
@@ -114,6 +115,8 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
              f"<h1>{esc(assignment.title)} <small>({esc(assignment.name)}, {assignment.max_score:g} points)</small></h1>",
              "<div class='stats'>" + "".join(f"<div class='stat'><b>{esc(str(v))}</b>{esc(k)}</div>" for k, v in stats)
              + "</div>"]
+    if warning:
+        parts.append(f"<p class='warn'><b>Isolation:</b> {esc(warning)}</p>")
     if n:
         parts.append("<h2>Distribution and pass rates</h2><div class='plots'>")
         parts += [f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>"

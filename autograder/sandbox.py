@@ -160,10 +160,14 @@ class Sandbox:
             keep.append(str(path))
         return [p for p in keep if not any(Path(q) in Path(p).parents for q in keep)]
 
+    def _slot_uid(self, slot: int) -> int | None:
+        """The unprivileged uid a slot's processes run as when the grader is root; None otherwise."""
+        return self.base_uid + slot if os.geteuid() == 0 else None
+
     def _spawn_request(self, workdir: Path, slot: int, load: dict, isolate: bool | None = None) -> dict:
         limits = dataclasses.asdict(self.limits)
         isolate = self.isolated if isolate is None else isolate
-        return {"op": "spawn", "isolate": isolate, "uid": self.base_uid + slot if isolate else None,
+        return {"op": "spawn", "isolate": isolate, "uid": self._slot_uid(slot),
                 "root_dir": str(self._tmp / "root"), "binds": self._bind_paths, "workdir": str(workdir),
                 "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
                 "limits": limits, "load": load}
@@ -171,7 +175,7 @@ class Sandbox:
     def _choose_isolation(self) -> None:
         want = self._want_isolation
         if want is False:
-            self.isolated, self.warning = False, "isolation turned off: student code runs with your user's rights"
+            self.isolated, self.warning = False, "isolation turned off: " + self._partial_rights()
             return
         if os.geteuid() != 0:
             reason = "not running as root"
@@ -187,8 +191,15 @@ class Sandbox:
         if want is True:
             raise AutograderError(f"full isolation is not available here: {reason}")
         self.warning = (f"partial isolation only ({reason}): each submission still runs in its own process with "
-                        "time, memory, process and file limits, but it can read what your user can read and "
-                        "reach the network. Run as root (for example in a container) for full isolation.")
+                        f"time, memory, process and file limits, but {self._partial_rights()} "
+                        "Run as root (for example in a container) for full isolation.")
+
+    @staticmethod
+    def _partial_rights() -> str:
+        if os.geteuid() == 0:
+            return ("it runs as an unprivileged user of its own, yet it can read every world-readable file "
+                    "(the hidden tests among them) and reach the network.")
+        return "it runs with your user's rights: it can read what you can read and reach the network."
 
     # -- grading ----------------------------------------------------------------------
     def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
@@ -207,9 +218,10 @@ class Sandbox:
             workdir.mkdir(mode=0o700)
             for name, text in prepared.files.items():
                 (workdir / name).write_text(text, "utf-8")
-            if self.isolated:
+            uid = self._slot_uid(slot)
+            if uid is not None:
                 for path in (workdir, *workdir.iterdir()):
-                    os.chown(path, self.base_uid + slot, self.base_uid + slot)
+                    os.chown(path, uid, uid)
             deadline = time.monotonic() + self.limits.submission_timeout_s
             channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment, prepared)),
                                      output_path, deadline)

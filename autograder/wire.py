@@ -125,7 +125,10 @@ def _array_from_wire(body: dict) -> np.ndarray:
     dt = np.dtype(dtype).newbyteorder("<")
     if len(raw) != math.prod(shape) * dt.itemsize:
         raise WireError("array data does not match its shape")
-    return np.frombuffer(raw, dtype=dt).reshape(shape).astype(np.dtype(dtype), copy=True)
+    try:
+        return np.frombuffer(raw, dtype=dt).reshape(shape).astype(np.dtype(dtype), copy=True)
+    except ValueError as exc:  # e.g. a zero-size array whose other axis is 2**62: "array is too big"
+        raise WireError(f"malformed array ({exc})") from None
 
 
 def dumps(message) -> bytes:
@@ -138,5 +141,5 @@ def loads(body: bytes):
     """Parse one frame's body; `WireError` for anything that is not JSON."""
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or a 5000-digit integer
         raise WireError(f"message is not JSON ({type(exc).__name__})") from None

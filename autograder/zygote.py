@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -65,7 +66,7 @@ def _spawn(request: dict, fds: list[int]) -> int:
         except BaseException as exc:  # noqa: BLE001 (nothing may escape into the zygote's loop)
             code = 71
             try:
-                os.write(2, f"autograder: the sandbox failed: {type(exc).__name__}: {exc}\n".encode())
+                os.write(2, f"autograder: the process serving your code failed: {type(exc).__name__}: {exc}\n".encode())
             except OSError:
                 pass
         finally:
@@ -124,6 +125,9 @@ def main() -> None:
         _kill({"pid": pid}, children)
     for uid in uids:
         _kill({"pid": 0, "uid": uid}, set())
+    here = os.getcwd()  # the sandbox's folder: if the grader was killed, nobody else will remove it
+    if os.path.basename(here).startswith("autograder-"):
+        shutil.rmtree(here, ignore_errors=True)
 
 
 def _serve(ctrl: socket.socket, children: set[int], uids: set[int]) -> None:

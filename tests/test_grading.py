@@ -133,3 +133,13 @@ def test_bad_entries_get_their_own_row_and_the_batch_goes_on(toy_course, tmp_pat
     assert rows["latin1"].status == "invalid" and "not UTF-8" in rows["latin1"].message
     assert rows["wrongname"].status == "invalid" and "missing toy.py (or its notebook; found: toy_final.py)" in rows["wrongname"].message
     assert rows["torchy"].status == "forbidden_import" and rows["torchy"].score == 0
+
+
+def test_partial_isolation_is_said_in_the_report_and_survives_a_resumed_run(toy_course, tmp_path):
+    subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference"})
+    first = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS, isolate=False)
+    assert "isolation turned off" in first.isolation_warning
+    assert "Isolation:</b> isolation turned off" in (tmp_path / "out" / "report.html").read_text()
+    again = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
+    assert again.reused == 1 and "isolation turned off" in again.isolation_warning
+    assert "isolation turned off" in (tmp_path / "out" / "report.html").read_text()

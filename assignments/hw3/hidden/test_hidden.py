@@ -210,12 +210,17 @@ def test_frozen_biases_stay_put(submission):
 def test_inputs_not_mutated(submission):
     """Training must not change the caller's arrays: copy them into tensors (torch.from_numpy shares memory)."""
     x, t, W1, W2, b1, b2 = random_net(13, 2, 2, 2)
-    _, args, kwargs = submission.call_with_inputs("train_network", x, t, W1, W2, b1=b1, b2=b2, lr=0.5, steps=1)
+    got, args, kwargs = submission.call_with_inputs("train_network", x, t, W1, W2, b1=b1, b2=b2, lr=0.5, steps=1)
+    assert network_agrees(got, oracle_run((13, 2, 2, 2), 0.5, 1)), \
+        "train_network must give the right results for this test to check that it leaves its inputs alone"
     same = [close(got, want, rtol=0, atol=1e-15) for got, want in
             zip(list(args) + [kwargs.get("b1"), kwargs.get("b2")], [x, t, W1, W2, b1, b2])]
     assert all(same), "train_network changed an array it was given"
     x, t, w = random_case_b(13)
-    _, args, _ = submission.call_with_inputs("train_case_b", x, t, w, lr=1.0, steps=1)
+    got, args, _ = submission.call_with_inputs("train_case_b", x, t, w, lr=1.0, steps=1)
+    want = oracle_case_b(13, 1.0, 1)
+    assert agrees(got, "weights", want["weights"]), \
+        "train_case_b must give the right new weights for this test to check that it leaves its inputs alone"
     assert close(args[2], w, rtol=0, atol=1e-15), "train_case_b changed the weights it was given"
 
 
