@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 
-import click
 import pytest
 from click.testing import CliRunner
 

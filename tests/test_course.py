@@ -8,6 +8,7 @@ import pytest
 from autograder.course import list_assignments
 from autograder.grading import grade_batch
 from autograder.sandbox import Limits
+from autograder.submissions import read_entry
 
 LIMITS = Limits(call_timeout_s=10, submission_timeout_s=60, cpu_s=60)
 GARBAGE = {  # a module __getattr__ answers for every name, probes' classes included
@@ -26,6 +27,9 @@ def test_reference_full_template_zero_garbage_zero(assignment, tmp_path):
     shutil.copytree(assignment.template_dir, subs / "zero_template")
     for sid, text in GARBAGE.items():
         (subs / f"{sid}.py").write_text(text)
+    reference = (assignment.reference_dir / assignment.files[0]).read_text()
+    for module in assignment.forbid_imports:
+        (subs / f"zero_imports_{module}.py").write_text(f"import {module}\n{reference}")
     batch = grade_batch(assignment.name, subs, tmp_path / "out", limits=LIMITS)
     grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
     assert grades.loc["full_reference", "score"] == assignment.max_score, batch.results[0]
@@ -33,3 +37,22 @@ def test_reference_full_template_zero_garbage_zero(assignment, tmp_path):
     earned = {sid: {t: grades.loc[sid, t] for t in assignment.points if grades.loc[sid, t] > 0}
               for sid in ["zero_template", *GARBAGE]}
     assert earned == {sid: {} for sid in earned}, "tests that pass on work not done"
+    for module in assignment.forbid_imports:
+        row = grades.loc[f"zero_imports_{module}"]
+        assert (row["status"], row["score"]) == ("forbidden_import", 0), module
+
+
+FORBIDDEN = [(a, m) for a in list_assignments() for m in a.forbid_imports]
+
+
+@pytest.mark.parametrize("assignment, module", FORBIDDEN, ids=[f"{a.name}-{m}" for a, m in FORBIDDEN])
+@pytest.mark.parametrize("form", ["import {m}", "from {m} import grad", "import {m}.nn as nn",
+                                  "x = __import__('{m}')", "import importlib\nx = importlib.import_module('{m}')"])
+def test_forbidden_imports_are_refused_before_any_code_runs(assignment, module, form, tmp_path):
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    name = assignment.files[0]
+    (entry / name).write_text(form.format(m=module) + "\n" + (assignment.reference_dir / name).read_text())
+    prepared = read_entry(assignment, "student", entry)
+    assert prepared.status == "forbidden_import"
+    assert f"imports {module}" in prepared.message and "forbids" in prepared.message

@@ -146,24 +146,6 @@ def test_metadata():
     assert 20 <= hw3.max_score <= 30
 
 
-def test_template_is_generated_from_the_reference():
-    assert api.stale("hw3") == []
-
-
-def test_reference_gets_full_marks(grade):
-    result = grade(REFERENCE.parent)
-    assert result.status == "graded"
-    assert failed(result) == set()
-    assert result.score == pytest.approx(get_assignment("hw3").max_score, abs=1e-9)
-
-
-def test_template_scores_zero(grade):
-    result = grade(TEMPLATE.parent)
-    assert result.status == "graded"
-    assert result.score == pytest.approx(0.0, abs=1e-9)
-    assert len(failed(result)) == len(result.outcomes)
-
-
 RETURN_TENSORS_REQUIRING_GRAD = '''
 
 def _requiring_grad(value):

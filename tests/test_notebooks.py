@@ -8,7 +8,7 @@ import pytest
 
 from autograder.course import get_assignment, list_assignments
 from autograder.grading import grade_batch
-from autograder.notebooks import ANSWER_KEY, build_notebook, notebook_texts, read_submitted
+from autograder.notebooks import ANSWER_KEY, notebook_texts, read_submitted
 from autograder.sandbox import Limits
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=20, cpu_s=20, memory_mb=1024)
