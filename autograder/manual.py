@@ -71,14 +71,17 @@ def review_html(assignment: Assignment, review: pd.DataFrame) -> str:
              "<p>Score them in <code>review.csv</code> (column <code>score</code>), then run "
              "<code>autograder merge-manual review.csv --out THIS_FOLDER</code>.</p>"]
     for q in assignment.questions:
-        parts.append(f"<h2>{esc(q.id)} ({q.points:g} points)</h2><p>{esc(q.prompt)}</p>")
-        for row in review[review[QUESTION] == q.id].to_dict("records"):
+        rows = review[review[QUESTION] == q.id].to_dict("records")
+        answered = [r for r in rows if r[ANSWER]]
+        parts.append(f"<h2>{esc(q.id)} ({q.points:g} points): {len(answered)} of {len(rows)} answered</h2>"
+                     f"<p>{esc(q.prompt)}</p>")
+        for row in answered:
             scored = f" · scored {esc(str(row[SCORE]))}" if str(row[SCORE]).strip() else ""
             parts.append(f"<div class='meta'><b>{esc(row[R.STUDENT_ID])}</b>{scored}</div>")
-            if row[ANSWER]:
-                parts.append(f"<div class='answer'>{esc(row[ANSWER])}</div>")
-            else:
-                parts.append("<div class='answer missing'>no answer found</div>")
+            parts.append(f"<div class='answer'>{esc(row[ANSWER])}</div>")
+        missing = [r[R.STUDENT_ID] for r in rows if not r[ANSWER]]
+        if missing:
+            parts.append(f"<p class='missing'>No answer found for {len(missing)}: {esc(', '.join(missing))}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -168,8 +168,10 @@ def main(out: Path = OUT) -> None:
     folder.mkdir()
     (folder / "backprop.py").write_text(REFERENCE)
     sheet = (ROOT / "student_template" / "hw2" / "answers.md").read_text()
-    (folder / "answers.md").write_text(sheet.replace(
-        "*Write your answer here.*", "A central difference cancels the second-order term of the Taylor series.", 1))
+    q1, q3 = sheet.index("## q1"), sheet.index("## q3")
+    sheet = (sheet[:q1] + sheet[q1:q3].replace("*Write your answer here.*", "a' = a(1 - a): only a is kept.", 1)
+             + sheet[q3:].replace("*Write your answer here.*", "The second-order terms cancel.", 1))
+    (folder / "answers.md").write_text(sheet)
     wrong = out / "bad_wrong_file_name"
     wrong.mkdir()
     (wrong / "backprop_final_v2.py").write_text(REFERENCE)

@@ -39,7 +39,7 @@ def test_review_sheet_has_every_student_and_answer(graded):
     assert review.loc["nb_answers", "answer"] == "Because <b>area</b> & more."
     assert review.loc["py_no_answers", "answer"] == "" and review.loc["py_no_answers", "note"] == "no answer found"
     page = (out / "review.html").read_text()
-    assert "Because &lt;b&gt;area&lt;/b&gt; &amp; more." in page and "no answer found" in page
+    assert "Because &lt;b&gt;area&lt;/b&gt; &amp; more." in page and "No answer found for 1: py_no_answers" in page
 
 
 def score_sheet(out, scores):
