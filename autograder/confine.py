@@ -63,6 +63,9 @@ def _build_root(request: dict) -> None:
     root = request["root_dir"]
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
+    # A fresh /tmp first: a bind below it (a checkout and its venv under /tmp) must stay visible on top.
+    os.makedirs(root + "/tmp", mode=0o1777, exist_ok=True)
+    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     for path in request["binds"]:
         if os.path.exists(path):
             _bind(root, path)
@@ -73,8 +76,6 @@ def _build_root(request: dict) -> None:
             open(target, "a").close()
             _mount(device, target, None, MS_BIND)
     _private_workdir(root, request)
-    os.makedirs(root + "/tmp", mode=0o1777, exist_ok=True)
-    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     _mount("none", root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chroot(root)
 
