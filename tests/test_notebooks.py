@@ -108,3 +108,19 @@ def test_notebook_and_py_twins_score_the_same_on_every_test(assignment, tmp_path
     assert grades.loc["tpl_nb", "score"] == 0
     pd.testing.assert_series_equal(grades.loc["ref_py", tests], grades.loc["ref_nb", tests], check_names=False)
     pd.testing.assert_series_equal(grades.loc["tpl_py", tests], grades.loc["tpl_nb", tests], check_names=False)
+
+
+def test_self_check_from_a_notebook_cell_prints_what_the_command_prints(toy_course, capsys, monkeypatch):
+    import autograder
+    from autograder.render import format_check
+
+    folder = toy_course / "student_template" / "toy"
+    monkeypatch.chdir(folder)  # Jupyter runs a notebook in its own folder
+    result = autograder.check("toy", "toy.ipynb")
+    printed = capsys.readouterr().out
+    assert result.status == "graded" and result.score == 0
+    assert "Checking toy.ipynb as saved" in printed and format_check(result) in printed
+    assert "FAIL  test_square_shape  (0/1)" in printed and "test_square_values" not in printed  # public only
+    assert autograder.check() is not None  # no arguments: the one assignment file in the folder
+    missing = autograder.check("toy", "nope.ipynb")
+    assert missing is None and "no such file (save the notebook first)" in capsys.readouterr().out
