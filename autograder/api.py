@@ -63,7 +63,8 @@ def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) ->
         return grade_in_process(assignment, specs, prepared)
     from .sandbox import Sandbox  # noqa: PLC0415
 
-    with Sandbox(preload=("matplotlib.pyplot",) if prepared.cells is not None else ()) as sandbox:
+    with Sandbox(preload=("matplotlib.pyplot",) if prepared.cells is not None else (),
+                 torch="torch" not in assignment.forbid_imports) as sandbox:
         return sandbox.grade(assignment, specs, prepared)
 
 

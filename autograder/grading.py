@@ -99,36 +99,44 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
     """Grade every submission in `submissions` into `out_dir`; returns the results, sorted by student id."""
     start = time.perf_counter()
     assignment = get_assignment(assignment_name)
-    specs: list[TestSpec] = collect(assignment)
     prepared = prepare_all(assignment, submissions)
-    _check_out_dir(out_dir, submissions, assignment)
-    key = tests_key(assignment)
-    cache_dir = out_dir / RESULTS_DIR
-    done, todo = {}, []
-    for p in prepared:
-        cached = _cached(cache_dir / f"{p.student_id}.json", p.digest, key)
-        if cached is not None:
-            done[p.student_id] = cached
-        else:
-            todo.append(p)
-    if on_start:
-        on_start(len(todo), len(done))
-    warning = ""
-    if todo:
-        scheduler = scheduler or LocalScheduler(jobs)
-        preload = ("matplotlib.pyplot",) if any(p.cells is not None for p in todo) else ()
-        with Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, course_root=assignment.course_root,
-                     preload=preload) as sandbox:
-            warning = sandbox.warning
+    scheduler = scheduler or LocalScheduler(jobs)
+    # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
+    # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
+    sandbox = Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, course_root=assignment.course_root,
+                      preload=("matplotlib.pyplot",) if any(p.cells is not None for p in prepared) else (),
+                      torch="torch" not in assignment.forbid_imports)
+    if any(p.status == "ok" for p in prepared):
+        sandbox.launch()
+    try:
+        specs: list[TestSpec] = collect(assignment)
+        _check_out_dir(out_dir, submissions, assignment)
+        key = tests_key(assignment)
+        cache_dir = out_dir / RESULTS_DIR
+        done, todo = {}, []
+        for p in prepared:
+            cached = _cached(cache_dir / f"{p.student_id}.json", p.digest, key)
+            if cached is not None:
+                done[p.student_id] = cached
+            else:
+                todo.append(p)
+        if on_start:
+            on_start(len(todo), len(done))
+        warning = ""
+        if todo:
+            with sandbox:
+                warning = sandbox.warning
 
-            def grade_one(slot: int, item: Prepared) -> SubmissionResult:
-                return sandbox.grade(assignment, specs, item, slot)
+                def grade_one(slot: int, item: Prepared) -> SubmissionResult:
+                    return sandbox.grade(assignment, specs, item, slot)
 
-            for result in scheduler.map(grade_one, todo):
-                atomic_write(cache_dir / f"{result.student_id}.json", json.dumps(result_to_dict(result, key)))
-                done[result.student_id] = result
-                if on_result:
-                    on_result(result)
+                for result in scheduler.map(grade_one, todo):
+                    atomic_write(cache_dir / f"{result.student_id}.json", json.dumps(result_to_dict(result, key)))
+                    done[result.student_id] = result
+                    if on_result:
+                        on_result(result)
+    finally:
+        sandbox.close()  # safe twice
     warning = _remember_warning(cache_dir, warning, graded_now=bool(todo))
     results = [done[p.student_id] for p in prepared]
     from .outputs import write_outputs  # noqa: PLC0415 (rendering imports matplotlib: only when needed)

@@ -57,7 +57,7 @@ class Sandbox:
     """A zygote and the isolation this machine allows; use it as a context manager."""
 
     def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
-                 course_root: Path | None = None, preload: tuple[str, ...] = ()):
+                 course_root: Path | None = None, preload: tuple[str, ...] = (), torch: bool = True):
         from .course import default_course_root
 
         if not 1 <= jobs <= UID_BLOCK:
@@ -65,6 +65,8 @@ class Sandbox:
         self.limits, self.jobs, self.base_uid = limits, jobs, 0
         self._uid_lock: int | None = None
         self.preload = preload
+        self.torch = torch  # False: the submissions may not import torch, so the zygote does not hold it
+        self._ready = False
         self.course_root = Path(course_root or default_course_root()).resolve()
         self._want_isolation = isolate
         self.isolated = False
@@ -78,7 +80,8 @@ class Sandbox:
     # -- life cycle ---------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
         try:
-            self._start()
+            self.launch()
+            self._await_ready()
         except BaseException:
             self.close()
             raise
@@ -87,7 +90,10 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _start(self) -> None:
+    def launch(self) -> None:
+        """Start the zygote without waiting for its warm-up (`with` waits): the caller works meanwhile."""
+        if self._proc is not None:
+            return
         self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp, 0o711)  # slot users may traverse to their own folder, not list
         (self._tmp / "root").mkdir(mode=0o755)
@@ -96,13 +102,17 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self._tmp / "mpl")}
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno()), *self.preload],
+            [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno()), *self.preload,
+             *(() if self.torch else ("--no-torch",))],
             # The zygote inherits the uid lock: the block stays ours until its last sweep is done.
             pass_fds=[child.fileno(), self._uid_lock], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
             start_new_session=True)
         child.close()
         self._ctrl = parent
+
+    def _await_ready(self) -> None:
         ready = self._ask({"op": "hello"}, expect_ready=True)
+        self._ready = True
         self._zygote_paths = ready.get("paths", [])
         self._bind_paths = self._binds()
         self._choose_isolation()
@@ -113,6 +123,8 @@ class Sandbox:
             self._ctrl.close()
             self._ctrl = None
         if self._proc is not None:
+            if not self._ready:  # launched, never used: it has no student to clean up after
+                self._proc.kill()
             try:
                 self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
