@@ -31,12 +31,27 @@ def args(x, t, p):
     return x, t, p["W1"], p["b1"], p["W2"], p["b2"]
 
 
+_ORACLE = {}  # every submission of a run asks the same questions: answered once, handed out as copies
+
+
+def _key(value):
+    value = np.asarray(value, dtype=np.float64)
+    return value.shape, value.tobytes()
+
+
 def oracle(x, t, p):
     """Hidden activations, outputs, loss and gradients by torch autograd (float64).
 
     One sample (1-D x): E = 1/2 * sum((o - t)^2). A batch (2-D x, samples
     as rows): the mean over samples of each sample's E.
     """
+    key = (_key(x), _key(t), tuple((k, _key(v)) for k, v in sorted(p.items())))
+    if key not in _ORACLE:
+        _ORACLE[key] = _oracle(x, t, p)
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in _ORACLE[key].items()}
+
+
+def _oracle(x, t, p):
     X = torch.as_tensor(np.atleast_2d(x), dtype=torch.float64)
     T = torch.as_tensor(np.atleast_2d(t), dtype=torch.float64)
     q = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in p.items()}
