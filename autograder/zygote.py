@@ -17,12 +17,11 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import sys
 
-from . import child, confine, wire  # noqa: F401  (the serving code, warm too)
+from . import child, confine, wire  # the serving code, warm too; wire also frames the control messages
 
-HEADER = struct.Struct(">I")
+HEADER = wire.HEADER
 NO_TORCH = "--no-torch"
 
 
@@ -41,8 +40,7 @@ def _recv_request(ctrl: socket.socket):
 
 
 def _reply(ctrl: socket.socket, message: dict) -> None:
-    body = json.dumps(message).encode()
-    ctrl.sendall(HEADER.pack(len(body)) + body)
+    ctrl.sendall(wire.dumps(message))
 
 
 def _reap() -> None:
