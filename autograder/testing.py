@@ -5,6 +5,8 @@ sees is the hint (or the test's docstring), never the numbers compared.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -34,9 +36,17 @@ def as_float(value, what: str = "the result") -> float:
 
 
 def close(actual, expected, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
-    """True when `actual` has `expected`'s shape and agrees within tolerance (NaN never agrees)."""
+    """True when `actual` has `expected`'s shape and agrees within tolerance (NaN never agrees).
+
+    The rule is numpy.isclose's, |a - e| <= atol + rtol * |e| with equal infinities agreeing, written out
+    because the tests call it hundreds of times per submission and numpy.allclose costs ~25 us a call.
+    """
     a = as_array(actual)
     e = np.asarray(expected, dtype=np.float64)
     if a.shape != e.shape:
         return False
-    return bool(np.all(np.isfinite(a) == np.isfinite(e)) and np.allclose(a, e, rtol=rtol, atol=atol))
+    if a.size == 1:
+        x, y = float(a.reshape(())), float(e.reshape(()))
+        return x == y or (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= atol + rtol * abs(y))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool((((np.abs(a - e) <= atol + rtol * np.abs(e)) & np.isfinite(e)) | (a == e)).all())
