@@ -1,9 +1,7 @@
 """Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically."""
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +10,7 @@ from . import report as R
 from .course import Assignment
 from .feedback import feedback_markdown
 from .manual import read_sheet, review_frame, review_html
+from .plots import barh_svg, histogram_svg
 from .runner import SubmissionResult
 
 
@@ -44,37 +43,14 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
     return paths
 
 
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plots = []
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.hist(grades[R.SCORE], bins=min(20, max(5, len(grades) // 2)), range=(0, assignment.max_score or 1),
-            color="#3b6ea8", edgecolor="white")
-    ax.set_xlabel(f"score (out of {assignment.max_score:g})")
-    ax.set_ylabel("students")
-    ax.set_title("Score distribution")
-    plots.append(("Score distribution", _png(fig)))
-    plt.close(fig)
+def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:
+    """The score histogram and, if any test ran, the pass rate per test, as inline SVG."""
+    plots = [histogram_svg(grades[R.SCORE].tolist(), assignment.max_score, min(20, max(5, len(grades) // 2)),
+                           "Score distribution", f"score (out of {assignment.max_score:g})")]
     rates = R.pass_rates(tests)
     if not rates.empty:
-        fig, ax = plt.subplots(figsize=(6, 0.32 * len(rates) + 1))
-        ax.barh(rates[R.TEST], rates["pass_rate"] * 100, color="#5a9e6f")
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("% of students passing")
-        ax.set_title("Pass rate per test")
-        plots.append(("Pass rate per test", _png(fig)))
-        plt.close(fig)
+        plots.append(barh_svg(rates[R.TEST].tolist(), (rates["pass_rate"] * 100).tolist(),
+                              "Pass rate per test", "% of students passing"))
     return plots
 
 
@@ -85,7 +61,8 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom:
 .stat { background: #f4f6f9; border-radius: 6px; padding: .6em 1em; }
 .stat b { display: block; font-size: 1.4em; }
 .plots { display: flex; gap: 1em; flex-wrap: wrap; align-items: flex-start; }
-.plots img { max-width: 100%; border: 1px solid #eee; }
+.plots figure { margin: 0; max-width: 100%; border: 1px solid #eee; }
+.plots svg { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: left; vertical-align: top; }
 th { background: #f4f6f9; position: sticky; top: 0; }
@@ -119,8 +96,7 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
         parts.append(f"<p class='warn'><b>Isolation:</b> {esc(warning)}</p>")
     if n:
         parts.append("<h2>Distribution and pass rates</h2><div class='plots'>")
-        parts += [f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
-                  for title, data in _plots(assignment, grades, tests)]
+        parts += [f"<figure>{svg}</figure>" for svg in _plots(assignment, grades, tests)]
         parts.append("</div>")
     problems = grades[grades[R.STATUS] != R.GRADED][[R.STUDENT_ID, R.STATUS, R.MESSAGE]]
     parts.append(f"<h2>Submissions not graded ({len(problems)})</h2>")

@@ -43,7 +43,7 @@ def test_scores_statuses_and_report_files(graded):
     assert list(tests.columns[:7]) == ["student_id", "test", "points", "max_points", "outcome", "message", "duration_s"]
     assert len(tests) == 4 * 3
     assert sorted(p.name for p in (out / "feedback").iterdir()) == sorted(f"{s}.md" for s in CLASS)
-    assert "<img" in (out / "report.html").read_text()
+    assert "<svg" in (out / "report.html").read_text()
     assert [r.student_id for r in batch.not_graded] == ["zero_syntax_error"]
 
 

@@ -1,0 +1,126 @@
+"""The report's two charts as inline SVG text, drawn by pure functions (data in, SVG out).
+
+They replace matplotlib, whose import and tight-bbox PNG rendering cost about a second per grading run
+for two simple charts. Every piece of text goes through `html.escape`: test names and titles come from
+course authors, so they are data, never markup. Bars carry `data-*` attributes with the numbers they
+show, which keeps the charts testable without reading pixels.
+"""
+from __future__ import annotations
+
+import bisect
+import html
+import math
+
+FONT = "system-ui, sans-serif"
+CHAR_PX = 6.5  # a rough width of one 11px character, to size the margin that holds test names
+MAX_LABEL_CHARS = 72  # longer test names are cut (the full name stays in the bar's tooltip)
+HIST_COLOUR, PASS_COLOUR = "#3b6ea8", "#5a9e6f"
+GRID, INK, MUTED = "#e3e3e3", "#222", "#555"
+
+
+def histogram_svg(scores: list[float], max_score: float, bins: int, title: str, xlabel: str) -> str:
+    """Students per score bin over [0, max_score] (or [0, 1] if max_score is 0).
+
+    Binning is numpy.histogram's: equal bins, each closed on the left, the last one closed on both
+    sides, and values outside the range (or NaN) left out.
+    """
+    top = float(max_score or 1)
+    edges = [i * (top / bins) for i in range(bins)] + [top]
+    counts = [0] * bins
+    for score in scores:
+        if 0 <= score <= top:  # False for NaN
+            counts[min(bisect.bisect_right(edges, score) - 1, bins - 1)] += 1
+    width, height, left, right, above, below = 600, 320, 56, 16, 34, 50
+    plot_w, plot_h = width - left - right, height - above - below
+    headroom = max(counts, default=0) * 1.1 or 1  # room above the tallest bar for its count
+    y_step = max(1, _step(headroom, 5))
+    y_top = math.ceil(headroom / y_step) * y_step
+    base = above + plot_h
+
+    def x_at(value: float) -> float:
+        return left + value / top * plot_w
+
+    def y_at(count: float) -> float:
+        return base - count / y_top * plot_h
+
+    parts = [_y_tick(left, y_at(i * y_step), left + plot_w, str(round(i * y_step)))
+             for i in range(round(y_top / y_step) + 1)]
+    x_step = _step(top, 6)
+    parts += [_x_tick(x_at(i * x_step), base, f"{i * x_step:g}") for i in range(math.floor(top / x_step + 1e-9) + 1)]
+    for lo, hi, count in zip(edges, edges[1:], counts):
+        x, y = x_at(lo) + 0.5, y_at(count)
+        tip = f"{lo:g} to {hi:g}: {count} student{'s' * (count != 1)}"
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(x_at(hi) - x - 0.5, 0.5):.1f}" '
+                     f'height="{base - y:.1f}" fill="{HIST_COLOUR}" data-count="{count}" data-lo="{lo!r}" '
+                     f'data-hi="{hi!r}"><title>{_esc(tip)}</title></rect>')
+        if count:
+            parts.append(_text((x_at(lo) + x_at(hi)) / 2, y - 4, str(count), size=10, anchor="middle", fill=MUTED))
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{INK}"/>')
+    parts.append(_text(left + plot_w / 2, height - 10, xlabel, anchor="middle"))
+    middle = above + plot_h / 2
+    parts.append(_text(14, middle, "students", anchor="middle", transform=f"rotate(-90 14 {middle})"))
+    label = f"{title}: {sum(counts)} students in {bins} bins"
+    return _svg(width, height, title, label, left + plot_w / 2, parts)
+
+
+def barh_svg(labels: list[str], percents: list[float], title: str, xlabel: str) -> str:
+    """One horizontal bar per label, 0 to 100 %, the first label on top; NaN percents draw no bar."""
+    row, bar, above, below, right, plot_w = 22, 15, 34, 44, 44, 400
+    names = [name if len(name) <= MAX_LABEL_CHARS else name[:MAX_LABEL_CHARS - 1] + "…" for name in labels]
+    left = max(48, round(max((len(n) for n in names), default=0) * CHAR_PX) + 16)
+    width, height = left + plot_w + right, above + row * len(labels) + below
+    base = height - below
+    parts = [_x_tick(left + p / 100 * plot_w, base, f"{p}", grid_top=above) for p in range(0, 101, 20)]
+    for i, (label, name, percent) in enumerate(zip(labels, names, percents, strict=True)):
+        y, percent = above + i * row, float(percent)
+        shown = 0.0 if math.isnan(percent) else min(max(percent, 0.0), 100.0)
+        value = "n/a" if math.isnan(percent) else f"{percent:.0f}%"
+        end = left + shown / 100 * plot_w
+        parts.append(_text(left - 6, y + row / 2 + 4, name, anchor="end"))
+        parts.append(f'<rect x="{left}" y="{y + (row - bar) / 2:.1f}" width="{end - left:.1f}" height="{bar}" '
+                     f'fill="{PASS_COLOUR}" data-test="{_esc(label)}" data-percent="{percent!r}">'
+                     f'<title>{_esc(f"{label}: {value}")}</title></rect>')
+        parts.append(_text(end + 4, y + row / 2 + 4, value, size=10, fill=MUTED))
+    parts.append(f'<line x1="{left}" y1="{above}" x2="{left}" y2="{base}" stroke="{INK}"/>')
+    parts.append(_text(left + plot_w / 2, height - 8, xlabel, anchor="middle"))
+    return _svg(width, height, title, f"{title}: {len(labels)} tests", left + plot_w / 2, parts)
+
+
+def _step(span: float, most: int) -> float:
+    """The smallest 1, 2 or 5 × 10^k tick step that cuts `span` into at most `most` intervals."""
+    raw = span / most
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start", fill: str = INK,
+          transform: str = "", bold: bool = False) -> str:
+    extra = (f' transform="{transform}"' if transform else "") + (' font-weight="600"' if bold else "")
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{extra}>'
+            f"{_esc(text)}</text>")
+
+
+def _y_tick(x: float, y: float, grid_end: float, label: str) -> str:
+    """A horizontal grid line with its value on the left."""
+    return (f'<line x1="{x}" y1="{y:.1f}" x2="{grid_end}" y2="{y:.1f}" stroke="{GRID}"/>'
+            + _text(x - 6, y + 4, label, size=10, anchor="end", fill=MUTED))
+
+
+def _x_tick(x: float, y: float, label: str, grid_top: float | None = None) -> str:
+    """A tick mark below the axis with its value under it, and a vertical grid line if `grid_top` is given."""
+    grid = f'<line x1="{x:.1f}" y1="{grid_top}" x2="{x:.1f}" y2="{y}" stroke="{GRID}"/>' if grid_top is not None else ""
+    return (grid + f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 4}" stroke="{INK}"/>'
+            + _text(x, y + 16, label, size=10, anchor="middle", fill=MUTED))
+
+
+def _svg(width: int, height: int, title: str, label: str, title_x: float, parts: list[str]) -> str:
+    """The outer element: scalable (viewBox), titled and labelled for screen readers."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_esc(label)}" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}">'
+            f"<title>{_esc(title)}</title>"
+            + _text(title_x, 22, title, size=13, anchor="middle", bold=True)
+            + "".join(parts) + "</svg>")
