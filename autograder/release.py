@@ -1,8 +1,11 @@
-"""Everything generated from the reference: templates, notebooks, the answers sheet. Never edited by hand."""
+"""Everything generated from the reference: templates, notebooks, the answers sheet, the oracles' stored
+values. Never edited by hand."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import oracles
+from .collect import HIDDEN, PUBLIC, collect
 from .course import Assignment
 from .notebooks import ANSWER_PLACEHOLDER, notebook_texts
 from .stubs import template_files
@@ -28,7 +31,16 @@ def generated_files(assignment: Assignment) -> dict[Path, str]:
         out.update({root / rel: text for rel, text in notebook_texts(assignment).items()})
     if assignment.questions:
         out[assignment.template_dir / ANSWERS_FILE] = answers_sheet(assignment)
+    out.update(oracle_stores(assignment))
     return out
+
+
+def oracle_stores(assignment: Assignment) -> dict[Path, str]:
+    """The `oracles.json` files: every value the tests' oracles give while the tests run against the reference."""
+    from .reference import run_reference  # noqa: PLC0415 (imports the runner: only when releasing)
+
+    specs = collect(assignment, (PUBLIC, HIDDEN))
+    return oracles.store_texts(oracles.record(lambda: run_reference(assignment, specs)))
 
 
 def stale_files(assignment: Assignment) -> list[Path]:

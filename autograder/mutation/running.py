@@ -3,29 +3,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
 import signal
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from ..api import grade_in_process, load_request
-from ..child import MODULE_NAME
 from ..collect import TestSpec, collect
 from ..course import Assignment
 from ..errors import AutograderError
-from ..protocol import InProcessChannel, Submission
+from ..reference import prepared as reference_entry
+from ..reference import run_reference
 from ..runner import FAILED, PARTIAL, SubmissionResult, run_tests
 from ..submissions import Prepared
 from .children import ChildOutcome, run_in_children
 from .operators import assignment_mutants, sample
-from .replay import RecordingChannel, replay, write_files
+from .replay import RecordingChannel, replay
 from .report import CRASHED, EQUIVALENT, KILLED, SURVIVED, TIMEOUT, Mutant, MutantResult, MutationReport
 
 
@@ -74,29 +69,6 @@ def _time_limit(seconds: float):
                 continue
 
 
-@contextlib.contextmanager
-def _restored_state(files: tuple[str, ...]):
-    """Undo what loading a submission here leaves behind: sys.path entries, module entries, global RNG states."""
-    path = list(sys.path)
-    names = [MODULE_NAME, *(Path(f).stem for f in files)]
-    modules = {name: sys.modules.get(name) for name in names}
-    rngs = [(random.setstate, random.getstate()), (np.random.set_state, np.random.get_state())]
-    if "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        rngs.append((torch.set_rng_state, torch.get_rng_state()))
-    try:
-        yield
-    finally:
-        sys.path[:] = path
-        for name, module in modules.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-        for restore, state in rngs:
-            restore(state)
-
-
 @dataclass(frozen=True)
 class Recording:
     """The reference's test run: its summary, every call with its reply, and the calls that do not replay."""
@@ -119,12 +91,22 @@ def record_reference(assignment: Assignment, specs: list[TestSpec], prepared: Pr
     started, cpu = time.monotonic(), time.process_time()
     request = load_request(assignment, prepared)
     expired: list[bool] = []
+    channels: list[RecordingChannel] = []
+
+    def recording(inner) -> RecordingChannel:
+        channels.append(RecordingChannel(inner))
+        return channels[-1]
+
+    def run_and_replay(submission) -> tuple[SubmissionResult, frozenset]:
+        # The replay runs on from the state the run left (random generators included): calls whose
+        # replies depend on it show up as unstable, and are not compared.
+        result = run_tests(specs, submission, "reference")
+        return result, frozenset(k for k, _ in replay(request, prepared.files, channels[0].calls, first_only=False))
+
     try:
-        with _restored_state(assignment.files), tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp, \
-                _time_limit(time_limit_s) as expired:
-            channel = RecordingChannel(InProcessChannel(write_files(tmp, prepared.files), request))
-            result = run_tests(specs, Submission(channel, assignment.files), "reference")
-            unstable = frozenset(k for k, _ in replay(request, prepared.files, channel.calls, first_only=False))
+        with _time_limit(time_limit_s) as expired:
+            result, unstable = run_reference(assignment, specs, prepared, wrap=recording, run=run_and_replay)
+            channel = channels[0]
     except ReferenceTimeout:
         expired.append(True)
     if expired:
@@ -174,11 +156,11 @@ def run_mutation(assignment: Assignment, max_mutants: int | None = None, timeout
     specs = collect(assignment)
     reference, mutants = assignment_mutants(assignment)
     chosen = sample(mutants, max_mutants)
-    recording = record_reference(assignment, specs, _prepared("reference", assignment, reference),
+    recording = record_reference(assignment, specs, reference_entry(assignment, reference),
                                  max(60.0, 3 * timeout_s))
     with tempfile.TemporaryDirectory(prefix="ag-mutation-", ignore_cleanup_errors=True) as workdir:
         mutants_started = time.monotonic()
-        tasks = [_mutant_task(assignment, specs, _prepared(f"mutant{m.index}", assignment, {**reference, m.file: m.source}),
+        tasks = [_mutant_task(assignment, specs, reference_entry(assignment, {**reference, m.file: m.source}, f"mutant{m.index}"),
                               recording.calls, recording.unstable) for m in chosen]
         outcomes = run_in_children(tasks, jobs, timeout_s, workdir, progress)
         mutants_s = time.monotonic() - mutants_started
@@ -190,5 +172,3 @@ def run_mutation(assignment: Assignment, max_mutants: int | None = None, timeout
         duration_s=round(time.monotonic() - started, 4))
 
 
-def _prepared(name: str, assignment: Assignment, files: dict[str, str]) -> Prepared:
-    return Prepared(name, assignment.reference_dir, files, "")

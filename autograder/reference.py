@@ -1,0 +1,76 @@
+"""Running the reference solution in the grader's own process, and leaving nothing of it behind.
+
+The grader may run the reference (it is trusted; students never share this
+process): to record the oracles' values (`oracles`), the calls the tests make
+(`planning`) and, for mutation testing, the reference's replies.
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .api import load_request
+from .child import MODULE_NAME
+from .collect import TestSpec
+from .course import Assignment
+from .errors import AutograderError
+from .protocol import InProcessChannel, Submission
+from .runner import run_tests
+from .submissions import Prepared
+
+
+def reference_files(assignment: Assignment) -> dict[str, str]:
+    """The reference's files, name -> text."""
+    files = {}
+    for name in assignment.files:
+        path = assignment.reference_dir / name
+        if not path.is_file():
+            raise AutograderError(f"{path}: reference file missing")
+        files[name] = path.read_text("utf-8")
+    return files
+
+
+def prepared(assignment: Assignment, files: dict[str, str] | None = None, name: str = "reference") -> Prepared:
+    """The reference (or `files`, e.g. a mutant of it) as a submission ready to run."""
+    return Prepared(name, assignment.reference_dir, files if files is not None else reference_files(assignment), "")
+
+
+@contextlib.contextmanager
+def restored_state(files: tuple[str, ...]):
+    """Undo what loading a submission here leaves behind: sys.path entries, module entries, global RNG states."""
+    path = list(sys.path)
+    names = [MODULE_NAME, *(Path(f).stem for f in files)]
+    modules = {name: sys.modules.get(name) for name in names}
+    rngs = [(random.setstate, random.getstate()), (np.random.set_state, np.random.get_state())]
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        rngs.append((torch.set_rng_state, torch.get_rng_state()))
+    try:
+        yield
+    finally:
+        sys.path[:] = path
+        for name, module in modules.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+        for restore, state in rngs:
+            restore(state)
+
+
+def run_reference(assignment: Assignment, specs: list[TestSpec], entry: Prepared | None = None,
+                  wrap: Callable = lambda channel: channel, run: Callable[[Submission], object] | None = None):
+    """Run `specs` against the reference (or `entry`) in this process: `run(submission)` if given, else
+    `run_tests`, whose result is returned. `wrap` may wrap the channel (to record what goes through)."""
+    entry = entry or prepared(assignment)
+    with restored_state(assignment.files), tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+        for name, text in entry.files.items():
+            Path(tmp, name).write_text(text, "utf-8")
+        submission = Submission(wrap(InProcessChannel(Path(tmp), load_request(assignment, entry))), assignment.files)
+        return run(submission) if run is not None else run_tests(specs, submission, entry.student_id)
