@@ -19,6 +19,8 @@ from typing import Callable
 from .collect import TestSpec, collect
 from .course import Assignment, get_assignment
 from .errors import AutograderError
+from .oracles import STORE
+from .planning import record_plan
 from .runner import SubmissionResult, TestOutcome
 from .sandbox import Limits, Sandbox
 from .scheduling import LocalScheduler, Scheduler
@@ -57,10 +59,11 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 
 def tests_key(assignment: Assignment) -> str:
-    """Changes whenever the tests, their points or the probes change: cached results are then stale."""
+    """Changes whenever the tests, their points, the probes or the oracles' values change: cached results are then stale."""
     h = hashlib.sha256()
     paths = [assignment.root / "assignment.toml", assignment.probes_path,
-             *sorted(assignment.public_dir.glob("test_*.py")), *sorted(assignment.hidden_dir.glob("test_*.py"))]
+             *sorted(assignment.public_dir.glob("test_*.py")), *sorted(assignment.hidden_dir.glob("test_*.py")),
+             assignment.public_dir / STORE, assignment.hidden_dir / STORE]
     for path in paths:
         if path.is_file():
             h.update(path.name.encode() + path.read_bytes())
@@ -124,11 +127,13 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
             on_start(len(todo), len(done))
         warning = ""
         if todo:
+            # The tests' calls that depend on no answer, sent ahead to each submission in one message.
+            plan = record_plan(assignment, specs) if any(p.status == "ok" for p in todo) else None
             with sandbox:
                 warning = sandbox.warning
 
                 def grade_one(slot: int, item: Prepared) -> SubmissionResult:
-                    return sandbox.grade(assignment, specs, item, slot)
+                    return sandbox.grade(assignment, specs, item, slot, plan)
 
                 for result in scheduler.map(grade_one, todo):
                     atomic_write(cache_dir / f"{result.student_id}.json", json.dumps(result_to_dict(result, key)))

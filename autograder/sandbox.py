@@ -29,6 +29,7 @@ from .api import finish, load_request, unrunnable
 from .collect import TestSpec
 from .course import Assignment
 from .errors import AutograderError, SubmissionCrashed, SubmissionTimeout
+from .planning import Plan
 from .protocol import Submission
 from .runner import SubmissionResult, not_run, run_tests
 from .submissions import Prepared
@@ -215,8 +216,10 @@ class Sandbox:
 
     # -- grading ----------------------------------------------------------------------
     def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
-              slot: int = 0) -> SubmissionResult:
-        """Run every test against one submission in its own confined process; never raises for the student's sake."""
+              slot: int = 0, plan: Plan | None = None) -> SubmissionResult:
+        """Run every test against one submission in its own confined process; never raises for the student's sake.
+
+        `plan`: the tests' calls to send ahead (see `planning`), recorded for these very `specs`."""
         if prepared.status != "ok":
             return unrunnable(prepared, specs)
         start = time.perf_counter()
@@ -236,7 +239,7 @@ class Sandbox:
                     os.chown(path, uid, uid)
             deadline = time.monotonic() + self.limits.submission_timeout_s
             channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment, prepared)),
-                                     output_path, deadline)
+                                     output_path, deadline, plan)
             result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
         except Exception as exc:  # the grader's own failure: a row that says so, never a crashed batch
             result = SubmissionResult(prepared.student_id, "grader_error", f"{type(exc).__name__}: {exc}",
@@ -251,12 +254,21 @@ class Sandbox:
 
 
 class SandboxChannel:
-    """Requests to one submission's confined process; (re)starts it on demand, kills it on any trouble."""
+    """Requests to one submission's confined process; (re)starts it on demand, kills it on any trouble.
 
-    def __init__(self, sandbox: Sandbox, spawn: dict, output_path: Path, deadline: float):
+    With a `plan` (see `planning`), the first planned call sends the whole plan; the process then
+    answers every planned call in order, and each request reads its answer from the stream (answers
+    of calls a test no longer asks for are kept aside). A request the plan does not have, or any
+    trouble with an answer it did not ask for, ends the plan: from there on, one call at a time.
+    """
+
+    def __init__(self, sandbox: Sandbox, spawn: dict, output_path: Path, deadline: float, plan: Plan | None = None):
         self._sandbox, self._spawn, self._output_path, self._deadline = sandbox, spawn, output_path, deadline
         self._sock: socket.socket | None = None
+        self._reader: _FrameReader | None = None
         self._pid = 0
+        self._plan, self._sent, self._next = plan, False, 0
+        self._spare: dict[bytes, list[dict]] = {}  # answers read ahead that no test has asked for yet
 
     def _start(self) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -267,28 +279,78 @@ class SandboxChannel:
             theirs.close()
             os.close(out_fd)
         self._sock = mine
+        self._reader = _FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
 
     def request(self, message: dict) -> dict:
         what = f"`{message['name']}`" if "name" in message else "importing your file"
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
+        frame = wire.dumps(message)
+        if self._spare.get(frame):
+            return self._spare[frame].pop(0)
+        if self._plan is not None and (self._sent or message.get("op") != "functions"):
+            reply = self._from_plan(frame, what)
+            if reply is not None:
+                return reply
         timeout = min(self._sandbox.limits.call_timeout_s, remaining)
         if self._sock is None:
             self._start()
         end = time.monotonic() + timeout  # for the whole reply: a trickle of bytes must not extend it
         try:
             self._sock.settimeout(timeout)
-            self._sock.sendall(wire.dumps(message))
-            header = _recv_exact(self._sock, wire.HEADER.size, end)
-            (size,) = wire.HEADER.unpack(header)
-            if size > self._sandbox.limits.max_reply_mb * 2**20:
-                self.close()
-                raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB")
-            body = _recv_exact(self._sock, size, end)
+            self._sock.sendall(frame)
+        except OSError:
+            pass  # the process is gone, or not reading: reading the answer says which
+        return self._read(what, end, timeout)
+
+    def _from_plan(self, frame: bytes, what: str) -> dict | None:
+        """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
+        plan = self._plan
+        target = next((i for i in plan.positions.get(frame, ()) if i >= self._next), None)
+        if self._sock is None:
+            self._start()
+        if not self._sent:
+            self._sent, self._last = True, time.monotonic()
+            try:
+                self._sock.sendall(plan.message)
+            except OSError:
+                pass
+        try:
+            while self._next < (len(plan) if target is None else target):
+                skipped = plan.frames[self._next]
+                self._spare.setdefault(skipped, []).append(self._read_planned("a call sent ahead"))
+        except (SubmissionTimeout, SubmissionCrashed):
+            self._plan = None  # closed by _read: this request runs again, alone, in a fresh process
+            return None
+        if target is None:
+            self._plan = None  # every planned answer is read: the process waits for the next request
+            return None
+        try:
+            return self._read_planned(what)
+        finally:
+            if self._sock is None or self._next == len(plan):
+                self._plan = None
+
+    def _read_planned(self, what: str) -> dict:
+        """The next planned answer: each gets the call time limit from when the one before it arrived."""
+        start = max(time.monotonic(), self._last)
+        end = min(self._deadline, start + self._sandbox.limits.call_timeout_s)
+        reply = self._read(what, end, end - start)
+        self._next += 1
+        self._last = time.monotonic()
+        return reply
+
+    def _read(self, what: str, end: float, limit_s: float) -> dict:
+        """The next answer on the channel, by the monotonic time `end`; the process is killed on any trouble."""
+        try:
+            body = self._reader.read(end)
+        except _TooBig:
+            self.close()
+            raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
         except socket.timeout:
             self.close()
-            raise SubmissionTimeout(f"{what} did not finish within {timeout:.3g} s") from None
+            raise SubmissionTimeout(f"{what} did not finish within {limit_s:.3g} s") from None
         except (EOFError, ConnectionError, OSError):
             self.close()
             raise SubmissionCrashed(f"the process running your code ended during {what} "
@@ -304,11 +366,46 @@ class SandboxChannel:
         if self._sock is None:
             return
         self._sock.close()
-        self._sock = None
+        self._sock = self._reader = None
+        self._plan = None  # a new process starts without it: one call at a time
         try:
             self._sandbox._ask({"op": "kill", "pid": self._pid, "uid": self._spawn["uid"]})
         except (OSError, AutograderError):
             pass
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _FrameReader:
+    """Length-prefixed frames from a socket, read in large chunks (answers sent ahead arrive back to back)."""
+
+    def __init__(self, sock: socket.socket, max_size: int):
+        self.sock, self.max_size = sock, max_size
+        self.buffer = bytearray()
+
+    def read(self, end: float) -> bytes:
+        """One frame's body by the monotonic time `end` (`socket.timeout` otherwise, `EOFError` at the end)."""
+        size = None
+        while True:
+            if size is None and len(self.buffer) >= wire.HEADER.size:
+                (size,) = wire.HEADER.unpack_from(self.buffer)
+                if size > self.max_size:
+                    raise _TooBig()
+            if size is not None and len(self.buffer) >= wire.HEADER.size + size:
+                body = bytes(self.buffer[wire.HEADER.size:wire.HEADER.size + size])
+                del self.buffer[:wire.HEADER.size + size]
+                return body
+            left = end - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            self.sock.settimeout(left)
+            want = 1 << 16 if size is None else max(1 << 16, wire.HEADER.size + size - len(self.buffer))
+            chunk = self.sock.recv(min(want, 1 << 22))
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
 
 
 def _lock_uid_block() -> tuple[int, int]:
