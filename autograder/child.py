@@ -15,6 +15,7 @@ Every reply is `{"ok": value}` or `{"error": {"kind", "type", "message", "traceb
 """
 from __future__ import annotations
 
+import ast
 import importlib.abc
 import importlib.util
 import os
@@ -39,6 +40,50 @@ class _Blocker(importlib.abc.MetaPathFinder):
             raise ImportError(f"`import {name}` is not allowed in this assignment: "
                               f"write it with NumPy only (forbidden: {', '.join(self.forbidden)})")
         return None
+
+
+_PROBES: dict[str, types.CodeType] = {}
+
+
+def probes_code(source: str) -> types.CodeType:
+    """The public probes, compiled once (by the zygote, before it forks: every child inherits the code)."""
+    if source not in _PROBES:
+        _PROBES.clear()
+        _PROBES[source] = compile(source, "probes.py", "exec", dont_inherit=True)
+    return _PROBES[source]
+
+
+def _names(code: types.CodeType, seen: set) -> set:
+    seen.update(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _names(const, seen)
+    return seen
+
+
+def forbidden_import(where: str, code: types.CodeType, text, forbid) -> str:
+    """A message naming the first import in `code` that `forbid` lists, or ''. Runs before any of it does.
+
+    Every import and `__import__`/`import_module` call leaves its name in the code's names, so a file whose
+    names mention none is clean; only the others are parsed (`text()` gives the source) to find the line.
+    """
+    names = _names(code, set()) if forbid else set()
+    if not any(n.split(".")[0] in forbid or n in ("__import__", "import_module") for n in names):
+        return ""
+    for node in ast.walk(ast.parse(text())):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                "__import__", "import_module") and node.args and isinstance(node.args[0], ast.Constant):
+            modules = [str(node.args[0].value)]
+        for module in modules:
+            if module.split(".")[0] in forbid:
+                return (f"{where}:{node.lineno} imports {module}, which this assignment forbids: "
+                        f"compute the gradients yourself with NumPy")
+    return ""
 
 
 def _error(kind: str, exc: BaseException | None = None, message: str = "") -> dict:
@@ -84,7 +129,7 @@ class Session:
 
     def _import(self, request: dict) -> dict:
         forbid = request.get("forbid") or []
-        if forbid:
+        if forbid and request.get("block", True):
             for name in [m for m in sys.modules if m.split(".")[0] in forbid]:
                 del sys.modules[name]
             sys.meta_path.insert(0, _Blocker(forbid))
@@ -94,24 +139,43 @@ class Session:
         notes = []
         cells = request.get("cells")
         if cells is None:
+            code = compile(path.read_text("utf-8"), str(path), "exec", dont_inherit=True)
+            codes = [(main_file, code, lambda: path.read_text("utf-8"))]
+        else:  # a notebook: each cell compiled alone, a cell that does not compile is noted and left out
+            codes = []
+            for number, cell in enumerate(cells, start=1):
+                try:
+                    codes.append((f"notebook cell {number}", compile(cell, f"<notebook cell {number}>", "exec",
+                                                                     dont_inherit=True), lambda cell=cell: cell))
+                except SyntaxError as exc:
+                    notes.append(f"notebook cell {number} raised {type(exc).__name__}: {str(exc)[:300]}")
+        others = [self.workdir / name for name in request["files"][1:] if (self.workdir / name).is_file()]
+        for other in others:  # imported by the main file later: checked now, before anything runs
+            codes.append((other.name, compile(other.read_text("utf-8"), str(other), "exec", dont_inherit=True),
+                          lambda other=other: other.read_text("utf-8")))
+        for where, code, text in codes:
+            problem = forbidden_import(where, code, text, forbid)
+            if problem:
+                return _error("forbidden", message=problem)
+        if cells is None:
             spec = importlib.util.spec_from_file_location(Path(main_file).stem, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
             sys.modules[MODULE_NAME] = module
-            spec.loader.exec_module(module)
-        else:  # a notebook: cells in order, one module; a failing cell stops nothing the tests do not need
+            exec(codes[0][1], module.__dict__)
+        else:  # cells in order, one module; a failing cell stops nothing the tests do not need
             module = types.ModuleType(Path(main_file).stem)
             module.__file__ = str(path)
             sys.modules[module.__name__] = module
             sys.modules[MODULE_NAME] = module
-            for number, cell in enumerate(cells, start=1):
+            for where, code, _ in codes[:len(codes) - len(others)]:
                 try:
-                    exec(compile(cell, f"<notebook cell {number}>", "exec"), module.__dict__)
+                    exec(code, module.__dict__)
                 except BaseException as exc:  # noqa: BLE001 (SystemExit in a cell is just a failed cell)
-                    notes.append(f"notebook cell {number} raised {type(exc).__name__}: {str(exc)[:300]}")
+                    notes.append(f"{where} raised {type(exc).__name__}: {str(exc)[:300]}")
         self.module = module
         probes = types.ModuleType("probes")
-        exec(compile(request.get("probes") or "", "probes.py", "exec"), probes.__dict__)
+        exec(probes_code(request.get("probes") or ""), probes.__dict__)
         self.probes = probes
         functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
         return {"ok": {"$dict": [["functions", functions], ["notes", notes]]}}

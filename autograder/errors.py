@@ -17,9 +17,15 @@ class SubmissionError(Exception):
 
 
 class LoadFailed(SubmissionError):
-    """The submitted file could not be imported (syntax error, exception at import, forbidden import)."""
+    """The submitted file could not be imported (syntax error, exception at import)."""
 
     status = "load_error"
+
+
+class ForbiddenImport(SubmissionError):
+    """The submitted code imports a module the assignment forbids: refused before any of it ran."""
+
+    status = "forbidden_import"
 
 
 class MissingFunction(SubmissionError):

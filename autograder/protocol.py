@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import wire
-from .errors import (BadReturn, LoadFailed, MissingFunction, StudentException,
+from .errors import (BadReturn, ForbiddenImport, LoadFailed, MissingFunction, StudentException,
                      SubmissionCrashed, SubmissionError)
 
 
@@ -84,6 +84,8 @@ def decode_reply(reply, name: str, filename: str):
         raise MissingFunction(f"`{name}` is not defined in {filename}")
     if kind == "unencodable":
         raise BadReturn(f"`{name}` returned something that is not plain data: {message}")
+    if kind == "forbidden":
+        raise ForbiddenImport(message)
     if kind == "load":
         raise LoadFailed(f"{filename} could not be imported: {etype}: {message}", tb)
     if kind == "raised":
@@ -97,8 +99,8 @@ class InProcessChannel:
     def __init__(self, workdir: Path, load_request: dict):
         from .child import Session  # noqa: PLC0415 (kept out of the grader's import path)
 
-        # Blocking imports here would break the grader itself: forbidden imports are the sandbox's job.
-        self._session = Session(workdir, {**load_request, "forbid": []})
+        # Blocking imports here would break the grader itself: only the static check runs.
+        self._session = Session(workdir, {**load_request, "block": False})
 
     def request(self, message: dict) -> dict:
         # Round-trip through JSON so the tests see exactly what the sandbox would give them.

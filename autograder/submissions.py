@@ -7,9 +7,8 @@ nothing a student hands in can stop the batch.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Assignment
@@ -101,11 +100,8 @@ def read_entry(assignment: Assignment, student_id: str, source: Path) -> Prepare
             return _invalid(student_id, source, f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8", digest)
     if ANSWERS_FILE in raw:
         answers = {**parse_answers(raw[ANSWERS_FILE].decode("utf-8", "replace")), **answers}
-    prepared = Prepared(student_id, source, files, digest, cells=cells, answers=answers, notes=tuple(notes))
-    problem = forbidden_imports(assignment, files)
-    if problem:
-        return replace(prepared, status="forbidden_import", message=problem)
-    return prepared
+    # Forbidden imports are refused by the student's process itself, before any of the code runs (`child`).
+    return Prepared(student_id, source, files, digest, cells=cells, answers=answers, notes=tuple(notes))
 
 
 def parse_answers(text: str) -> dict[str, str]:
@@ -122,31 +118,6 @@ def parse_answers(text: str) -> dict[str, str]:
     placeholder = "*Write your answer here.*"
     return {q: "\n".join(lines).strip() for q, lines in answers.items()
             if "\n".join(lines).strip() not in ("", placeholder)}
-
-
-def forbidden_imports(assignment: Assignment, files: dict[str, str]) -> str:
-    """A message naming the first import the assignment forbids, or ''."""
-    if not assignment.forbid_imports:
-        return ""
-    for name, text in files.items():
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            return ""  # reported with its line when the file is imported
-        for node in ast.walk(tree):
-            modules = []
-            if isinstance(node, ast.Import):
-                modules = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                modules = [node.module]
-            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
-                    "__import__", "import_module") and node.args and isinstance(node.args[0], ast.Constant):
-                modules = [str(node.args[0].value)]
-            for module in modules:
-                if module.split(".")[0] in assignment.forbid_imports:
-                    return (f"{name}:{node.lineno} imports {module}, which this assignment forbids: "
-                            f"compute the gradients yourself with NumPy")
-    return ""
 
 
 def discover(assignment: Assignment, folder: Path) -> list[tuple[str, Path]]:

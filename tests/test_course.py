@@ -1,10 +1,13 @@
 """The course as a whole, through the real sandbox: full marks for each reference, zero for each template,
 and zero for submissions that only return garbage (no test may pass on work that was not done)."""
+import re
 import shutil
 
 import pandas as pd
 import pytest
 
+from autograder.api import grade_in_process
+from autograder.collect import PUBLIC, collect
 from autograder.course import list_assignments
 from autograder.grading import grade_batch
 from autograder.sandbox import Limits
@@ -52,7 +55,10 @@ def test_forbidden_imports_are_refused_before_any_code_runs(assignment, module, 
     entry = tmp_path / "entry"
     entry.mkdir()
     name = assignment.files[0]
-    (entry / name).write_text(form.format(m=module) + "\n" + (assignment.reference_dir / name).read_text())
-    prepared = read_entry(assignment, "student", entry)
-    assert prepared.status == "forbidden_import"
-    assert f"imports {module}" in prepared.message and "forbids" in prepared.message
+    marker = tmp_path / "ran"
+    (entry / name).write_text(f"open({str(marker)!r}, 'w').close()\n" + form.format(m=module) + "\n"
+                              + (assignment.reference_dir / name).read_text())
+    result = grade_in_process(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry))
+    assert (result.status, result.score) == ("forbidden_import", 0)
+    assert re.search(rf"{name}:[23] imports {module}\b", result.message) and "forbids" in result.message
+    assert not marker.exists(), "the file ran before its forbidden import was refused"
