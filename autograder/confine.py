@@ -22,7 +22,7 @@ import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x04000000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
+PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 38, 1, 4
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 WORKDIR_FILES_LIMIT = 4  # the work folder holds at most this many files of the largest allowed size
 
@@ -103,6 +103,16 @@ def _drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+
+
+def become_sweeper(uid: int, keep_fd: int) -> None:
+    """Turn this (freshly forked) process into a slot user's sweeper: its own session, only `keep_fd` open,
+    that user's rights, dies with the zygote, not dumpable (the students, same user, cannot trace or read it)."""
+    os.setsid()  # out of the zygote's process group: a student's killpg on it must reach nobody
+    _clean_fds((keep_fd,))
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    _drop_privileges(uid)
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(DUMPABLE)")
 
 
 def _set_limits(limits: dict, vm_bytes: int) -> None:

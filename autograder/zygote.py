@@ -11,6 +11,7 @@ finished submission left behind.
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -43,7 +44,8 @@ def _reply(ctrl: socket.socket, message: dict) -> None:
     ctrl.sendall(wire.dumps(message))
 
 
-def _reap() -> None:
+def _reap(sweepers: dict) -> None:
+    """Collect every ended child; a sweeper that ended is forgotten (its pid may be reused from now on)."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -51,10 +53,16 @@ def _reap() -> None:
             return
         if pid == 0:
             return
+        for sweeper in sweepers.values():
+            if sweeper.pid == pid:
+                sweeper.pid = 0
 
 
 def _spawn(request: dict, fds: list[int]) -> int:
     child.probes_code(request["load"].get("probes") or "")  # compiled once, here: every child inherits it
+    # Everything alive now goes to the collector's permanent generation: the child's collections then
+    # walk only what the child makes (not the zygote's heap, which would also copy its pages on write).
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # the student's process: never returns
         code = 70
@@ -76,7 +84,7 @@ def _spawn(request: dict, fds: list[int]) -> int:
     return pid
 
 
-def _kill(request: dict, children: set[int]) -> None:
+def _kill(request: dict, children: set[int], sweepers: dict) -> None:
     pid = request["pid"]
     if pid in children:  # never signal a pid we no longer own: it may have been reused
         try:
@@ -85,18 +93,90 @@ def _kill(request: dict, children: set[int]) -> None:
             pass
     uid = request.get("uid")
     if uid:  # what escaped the process group: every process of the slot's own user
-        sweeper = os.fork()
-        if sweeper == 0:
+        if uid not in sweepers:
+            sweepers[uid] = _Sweeper(uid)
+        sweepers[uid].sweep()
+
+
+def _kill_all_of_my_user() -> None:
+    """kill(-1) as the slot's user: every process of that user but this one, until none is left (at most 50 rounds)."""
+    for _ in range(50):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        except OSError:
+            return
+
+
+class _Sweeper:
+    """A process of one slot's user that kills every other process of that user when asked.
+
+    Forking a sweeper for every submission cost the zygote a fork each time; this one is forked once per
+    slot. It keeps no descriptor but its socket and is not dumpable. A student (same user) may kill or
+    stop it: then the zygote kills it, starts another, and as a last resort sweeps with a fresh fork.
+    """
+
+    TIMEOUT_S = 2.0
+
+    def __init__(self, uid: int):
+        self.uid, self.pid, self.sock = uid, 0, None
+
+    def _start(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
             try:
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                for _ in range(50):
-                    os.kill(-1, signal.SIGKILL)
-            except OSError:
+                confine.become_sweeper(self.uid, theirs.fileno())
+                while theirs.recv(1):
+                    _kill_all_of_my_user()
+                    theirs.sendall(b"k")
+            except BaseException:  # noqa: BLE001 (the zygote sees the socket close and sweeps another way)
                 pass
             os._exit(0)
-        os.waitpid(sweeper, 0)
+        theirs.close()
+        mine.settimeout(self.TIMEOUT_S)
+        self.pid, self.sock = pid, mine
+
+    def sweep(self) -> None:
+        for _ in range(2):
+            if self.sock is None or not self.pid:
+                self.stop()
+                self._start()
+            try:
+                self.sock.sendall(b"k")
+                if self.sock.recv(1) == b"k":
+                    return
+            except OSError:
+                pass
+            self.stop()
+        _sweep_by_fork(self.uid)
+
+    def stop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.pid:  # not reaped yet (only the zygote reaps): the pid is still this sweeper's
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
+
+
+def _sweep_by_fork(uid: int) -> None:
+    sweeper = os.fork()
+    if sweeper == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            _kill_all_of_my_user()
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(sweeper, 0)
 
 
 def main() -> None:
@@ -120,39 +200,41 @@ def main() -> None:
             importlib.import_module(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     children: set[int] = set()
-    uids: set[int] = set()
+    sweepers: dict[int, _Sweeper] = {}
     _reply(ctrl, {"ready": True, "pid": os.getpid(), "paths": [p for p in sys.path if p]})
     try:
-        _serve(ctrl, children, uids)
+        _serve(ctrl, children, sweepers)
     except (OSError, ValueError):  # the grader is gone (or spoke nonsense): clean up and leave
         pass
     for pid in list(children):  # leave nothing of any student behind
-        _kill({"pid": pid}, children)
-    for uid in uids:
-        _kill({"pid": 0, "uid": uid}, set())
+        _kill({"pid": pid}, children, sweepers)
+    for uid in list(sweepers):
+        _kill({"pid": 0, "uid": uid}, set(), sweepers)
+        sweepers[uid].stop()
     here = os.getcwd()  # the sandbox's folder: if the grader was killed, nobody else will remove it
     if os.path.basename(here).startswith("autograder-"):
         shutil.rmtree(here, ignore_errors=True)
     os._exit(0)  # nothing is buffered; the interpreter's teardown of torch would cost the grader about 1 s
 
 
-def _serve(ctrl: socket.socket, children: set[int], uids: set[int]) -> None:
+def _serve(ctrl: socket.socket, children: set[int], sweepers: dict) -> None:
     while True:
         request, fds = _recv_request(ctrl)
         if request is None:
             return
-        _reap()
+        _reap(sweepers)
         try:
             if request["op"] == "spawn":
                 pid = _spawn(request, fds)
                 children.add(pid)
-                if request.get("uid"):
-                    uids.add(request["uid"])
+                if request.get("uid") and request["uid"] not in sweepers:
+                    sweepers[request["uid"]] = _Sweeper(request["uid"])  # started at the first sweep
                 _reply(ctrl, {"pid": pid})
             elif request["op"] == "kill":
-                _kill(request, children)
+                _kill(request, children, sweepers)
                 children.discard(request["pid"])
-                _reply(ctrl, {"killed": True})
+                sweeper = sweepers.get(request.get("uid"))
+                _reply(ctrl, {"killed": True, "sweeper": sweeper.pid if sweeper else 0})
             elif request["op"] == "probe":
                 _reply(ctrl, {"result": confine.probe(request)})
         except Exception as exc:  # report, keep serving

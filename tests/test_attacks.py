@@ -143,11 +143,11 @@ def hash_tree(root: Path) -> dict[str, str]:
     return out
 
 
-def live_processes(uids: set[int], cwd_under: str | None = None) -> list[str]:
+def live_processes(uids: set[int], cwd_under: str | None = None, exclude: frozenset = frozenset()) -> list[str]:
     """Processes (not zombies) running as one of `uids`, or with their working folder under `cwd_under`."""
     found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or int(entry) in exclude:
             continue
         try:
             fields = dict(line.split(":", 1) for line in Path(f"/proc/{entry}/status").read_text().splitlines()
@@ -163,11 +163,12 @@ def live_processes(uids: set[int], cwd_under: str | None = None) -> list[str]:
     return found
 
 
-def settled_processes(uids: set[int], cwd_under: str | None = None, wait_s: float = 3.0) -> list[str]:
+def settled_processes(uids: set[int], cwd_under: str | None = None, wait_s: float = 3.0,
+                      exclude: frozenset = frozenset()) -> list[str]:
     """`live_processes`, after giving killed processes a moment to disappear."""
     end = time.monotonic() + wait_s
     while True:
-        found = live_processes(uids, cwd_under)
+        found = live_processes(uids, cwd_under, exclude)
         if not found or time.monotonic() > end:
             return found
         time.sleep(0.05)
@@ -578,6 +579,7 @@ CHECKS = {
     "array_and_tensor_subclasses__zero": check_not_plain_data,
     "close_channel_at_import__zero": check_crash_at_import,
     "daemon_outlives_submission__zero": check_nothing_more,
+    "stop_the_sweeper__zero": check_nothing_more,
     "deep_recursion__zero": check_recursion,
     "deeply_nested_return__zero": check_nested,
     "escape_the_sandbox__zero": check_escape,
@@ -644,28 +646,43 @@ def test_attack(battery, attack):
     assert_honest_unaffected(battery)
 
 
-def test_a_daemon_dies_when_its_own_submission_ends(tmp_path, monkeypatch):
-    """Not only when the run ends: the per-submission cleanup kills what escaped the process group."""
+@pytest.mark.parametrize("attack", ["daemon_outlives_submission__zero", "stop_the_sweeper__zero"])
+def test_a_daemon_dies_when_its_own_submission_ends(tmp_path, monkeypatch, attack):
+    """Not only when the run ends: the per-submission cleanup kills what escaped the process group,
+    even when the slot's sweeper was stopped by the student, and the next student is graded in full."""
     course = write_course(tmp_path / "course")
     monkeypatch.setenv(COURSE_ENV, str(course))
     assignment = get_assignment(ASSIGNMENT)
-    prepared = read_entry(assignment, "daemon", ATTACKS / "daemon_outlives_submission__zero.py")
-    seen = {}
-    original_close = sandbox_module.SandboxChannel.close
+    honest = read_entry(assignment, "honest", ATTACKS / "honest__full.py")
+    prepared = read_entry(assignment, "daemon", ATTACKS / f"{attack}.py")
+    seen, sweepers = {}, set()
+    original_close, original_ask = sandbox_module.SandboxChannel.close, sandbox_module.Sandbox._ask
+
+    def ask_and_note_sweeper(box, message, *args, **kwargs):
+        reply = original_ask(box, message, *args, **kwargs)
+        sweepers.add(reply.get("sweeper", 0))
+        return reply
 
     def close_and_look(channel):
         uids = {channel._spawn["uid"]}
-        seen.setdefault("before", live_processes(uids))
+        seen.setdefault("before", []).append(live_processes(uids, exclude=frozenset(sweepers)))
         original_close(channel)
-        seen["after"] = settled_processes(uids)
+        # The slot's sweeper (same user, forked once by the zygote) stays until the run ends; nothing else.
+        seen.setdefault("after", []).append(settled_processes(uids, exclude=frozenset(sweepers)))
 
+    monkeypatch.setattr(sandbox_module.Sandbox, "_ask", ask_and_note_sweeper)
     monkeypatch.setattr(sandbox_module.SandboxChannel, "close", close_and_look)
     with Sandbox(LIMITS, jobs=1, isolate=True, course_root=course) as box:
-        result = box.grade(assignment, collect(assignment), prepared, slot=0)
-        still_open, work = live_processes({box.base_uid}), Path(box._tmp)
+        specs = collect(assignment)
+        first = box.grade(assignment, specs, honest, slot=0)  # the slot's sweeper exists from here on
+        result = box.grade(assignment, specs, prepared, slot=0)
+        after = box.grade(assignment, specs, honest, slot=0)
+        work = Path(box._tmp)
+    assert first.score == after.score == first.max_score
     assert abs(result.score) < TOLERANCE
-    assert len(seen["before"]) >= 2, f"the daemon should have been running: {seen['before']}"
-    assert seen["after"] == [] and still_open == []
+    assert len(seen["before"][1]) >= 2, f"the daemon should have been running: {seen['before']}"
+    assert seen["after"] == [[], [], []] and sweepers - {0}, seen
+    assert settled_processes({box.base_uid}) == [], "the run is over: its sweeper too must be gone"
     assert not work.exists()
 
 
