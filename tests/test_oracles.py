@@ -81,8 +81,8 @@ def test_keyword_arguments_are_part_of_the_key(stored):
     assert module.slow_square([1.0, 2.0], scale=2.0)["y"][1] == 8.0 and module.CALLS == [1]
 
 
-def test_grading_hw5_needs_no_torch_in_the_grader():
-    """Its oracles' values are stored: the grader never imports torch (a 1.5 s import)."""
+def test_grading_hw1_hw2_hw5_needs_no_torch_in_the_grader():
+    """Their oracles' values are stored: grading hw1, hw2 and hw5 never imports torch in the grader (a 1.5 s import)."""
     script = textwrap.dedent('''
         import sys
         from autograder.collect import collect
@@ -94,5 +94,5 @@ def test_grading_hw5_needs_no_torch_in_the_grader():
             assert result.score == result.max_score, (name, result)
         print("torch" in sys.modules)
     ''')
-    out = subprocess.run([sys.executable, "-c", script, "hw5"], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", script, "hw5", "hw1", "hw2"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
