@@ -38,32 +38,32 @@ def _torch():
     return sys.modules.get("torch")
 
 
+_PLAIN = frozenset({type(None), bool, str, int, float})
+
+
 def to_wire(value, depth: int = 0):
     """A JSON-able structure for `value`; `WireError` for anything that is not plain data."""
     if depth > MAX_DEPTH:
         raise WireError("value is nested too deeply")
-    if value is None or type(value) in (bool, str):
+    kind = type(value)  # exact types first, in order of frequency: this runs for every argument of every call
+    if kind in _PLAIN:
         return value
-    if type(value) is int:
-        return value
-    if type(value) is float:
-        return value
+    if kind is list:
+        return [to_wire(v, depth + 1) for v in value]
+    if kind is tuple:
+        return {"$tuple": [to_wire(v, depth + 1) for v in value]}
+    if kind is dict:
+        if not all(type(k) in (str, int) for k in value):
+            raise WireError("dict keys must be str or int")
+        return {"$dict": [[k, to_wire(v, depth + 1)] for k, v in value.items()]}
+    if kind is np.ndarray:
+        return {"$array": _array_to_wire(value)}
     if isinstance(value, (np.bool_,)):
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
-    if type(value) is list:
-        return [to_wire(v, depth + 1) for v in value]
-    if type(value) is tuple:
-        return {"$tuple": [to_wire(v, depth + 1) for v in value]}
-    if type(value) is dict:
-        if not all(type(k) in (str, int) for k in value):
-            raise WireError("dict keys must be str or int")
-        return {"$dict": [[k, to_wire(v, depth + 1)] for k, v in value.items()]}
-    if type(value) is np.ndarray:
-        return {"$array": _array_to_wire(value)}
     torch = _torch()
     if torch is not None and isinstance(value, torch.Tensor) and type(value) in (torch.Tensor, torch.nn.Parameter):
         array = value.detach().cpu().resolve_conj().resolve_neg().numpy()
