@@ -47,14 +47,17 @@ class BatchResult:
         return [r for r in self.results if r.status in NOT_GRADED]
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `path` so that a reader sees the old file or the new one, never half of one."""
+def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
+    """Write `path` so that a reader sees the old file or the new one, never half of one.
+
+    `durable=False` skips the fsync: for files that every run rewrites from the saved results."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 

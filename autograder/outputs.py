@@ -28,7 +28,7 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
     current = set()
     for result in results:
         path = paths["feedback"] / f"{result.student_id}.md"
-        atomic_write(path, feedback_markdown(assignment, result))
+        atomic_write(path, feedback_markdown(assignment, result), durable=False)  # rewritten from .results
         current.add(path.name)
     for stale in paths["feedback"].glob("*.md"):
         if stale.name not in current:
