@@ -72,10 +72,11 @@ class _Recorder:
         self.inner, self.nudge = inner, nudge
         self.frames: list[bytes] = []
 
-    def request(self, message: dict) -> dict:
-        reply = self.inner.request(message)
+    def request(self, message: dict, frame: bytes | None = None) -> dict:
+        frame = frame or wire.dumps(message)
+        reply = self.inner.request(message, frame)
         if message.get("op") != "functions":
-            self.frames.append(wire.dumps(message))
+            self.frames.append(frame)
         if self.nudge and "ok" in reply:
             reply = {"ok": _nudge(reply["ok"])}
         return reply

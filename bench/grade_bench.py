@@ -910,14 +910,14 @@ def worker_profile(spec: dict) -> dict:
         return timed_init
 
     def make_request(original):
-        def timed_request(self, message):
+        def timed_request(self, message, frame=None):
             spawn_before = cur.get("spawn", 0.0)
             load = message.get("op") == "functions"
             state["in_request"] += 1
             state["json"] = "load_json" if load else "calls_json"
             t = now()
             try:
-                return original(self, message)
+                return original(self, message, frame)
             finally:
                 state["in_request"] -= 1
                 took = now() - t - (cur.get("spawn", 0.0) - spawn_before)

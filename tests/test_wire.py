@@ -88,3 +88,23 @@ def test_deep_nesting_is_refused_both_ways():
 def test_non_json_bytes_are_refused():
     with pytest.raises(WireError):
         wire.loads(b"\x80\x04\x95 pickle bytes")
+
+
+def test_requests_are_encoded_once_and_never_confused():
+    """The fixture caches each call's frame by the arguments' exact value: equal values share one, any
+    difference (a changed list, -0.0, a dtype, a tuple for a list) gets its own, and non-data still fails."""
+    from autograder.protocol import encode_request
+
+    x = [1.0, 2.0]
+    first = encode_request("call", "f", (x,), {})
+    assert encode_request("call", "f", ([1.0, 2.0],), {}) is first
+    x.append(3.0)  # the same list, changed since: a new message
+    assert wire.loads(encode_request("call", "f", (x,), {})[1][4:])["args"] == [[1.0, 2.0, 3.0]]
+    variants = [((0.0,), {}), ((-0.0,), {}), ((np.zeros(2),), {}), ((np.zeros(2, dtype=np.float32),), {}),
+                (((1.0, 2.0),), {}), (([1.0, 2.0],), {"scale": 2}), (([1.0, 2.0],), {})]
+    frames = [encode_request("call", "f", args, kwargs)[1] for args, kwargs in variants]
+    assert len(set(frames)) == len(frames)
+    assert encode_request("probe", "f", ([1.0, 2.0],), {})[1] != frames[-1]
+    assert encode_request("call", "f", ([1.0, 2.0],), {}, inputs=True)[1] != frames[-1]
+    with pytest.raises(wire.WireError):
+        encode_request("call", "f", (lambda: 0,), {})

@@ -23,8 +23,8 @@ class RecordingChannel:
         self.inner = inner
         self.calls: list[tuple[dict, dict]] = []
 
-    def request(self, message: dict) -> dict:
-        reply = self.inner.request(message)
+    def request(self, message: dict, frame: bytes | None = None) -> dict:
+        reply = self.inner.request(message, frame)
         self.calls.append((message, reply))
         return reply
 
