@@ -1,6 +1,7 @@
 """The `autograder` command: parse, call the API, translate errors. No grading logic here."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from . import api
 from .course import list_assignments
 from .errors import AutograderError
 from .exitcodes import ExitCode
+
+DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
 
 class Group(click.Group):
@@ -78,7 +81,8 @@ def check(assignment, path, hidden, in_process):
 @click.argument("assignment")
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the report.")
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 64), help="Submissions at once.")
+@click.option("--jobs", default=DEFAULT_JOBS, show_default="CPUs + 1", type=click.IntRange(1, 64),
+              help="Submissions at once (one more than the CPUs keeps them busy while tests run here).")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per call.")
 @click.option("--total-timeout", default=60.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds per submission, all calls together.")
@@ -97,7 +101,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 
     \b
     Example:
-        autograder grade hw2 submissions/ --out grades/ --jobs 2
+        autograder grade hw2 submissions/ --out grades/ --jobs 3
         autograder grade hw2 canvas_download.zip --roster roster.csv --out grades/
     """
     from .grading import grade_batch  # noqa: PLC0415
