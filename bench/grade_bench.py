@@ -316,7 +316,7 @@ def print_profile(p: dict) -> None:
         ("prepare", "work folder, files, chown"),
         ("spawn", "ask the zygote to fork (grader side)"),
         ("load", "first request: confine + import the module + probes"),
-        ("calls", f"{per['requests']:.0f} call/probe round trips"),
+        ("calls", f"{per['requests']:.0f} calls/probes (answers sent ahead, or round trips)"),
         ("calls_json", "  of which grader-side frame dumps/loads"),
         ("wire", "grader-side to_wire(args) / from_wire(reply)"),
         ("tests", "grader-side test code (oracles, asserts)"),
@@ -334,7 +334,7 @@ def print_profile(p: dict) -> None:
         print(f"    {c['load_ms']:8.2f}  import the module + probes")
         print(f"    {c['calls_ms']:8.2f}  serving the {per['requests']:.0f} calls (the student's code + its side's wire code)")
         rt = per["calls"] - c["calls_ms"]
-        print(f"    {rt:8.2f}  => round trips minus serving: IPC, both sides' framing, scheduling "
+        print(f"    {rt:8.2f}  => calls minus serving: waiting, IPC, both sides' framing (negative: answers were ready) "
               f"({rt / max(per['requests'], 1) * 1000:.0f} us per call)")
         print(f"    {c['cpu_ms']:8.2f}  CPU of the child from fork to its last reply ({c['minflt']:.0f} page faults)")
         print(f"    {sum(c['gc_ms']):8.2f}  in the garbage collector: {c['gc_n'][0]:.1f} / {c['gc_n'][1]:.1f} / "
@@ -490,11 +490,6 @@ def main(argv=None) -> int:
 # Zygote variants: the real zygote, started through a wrapper that adds diagnostics or a what-if
 # ---------------------------------------------------------------------------------------------
 WHAT_IFS = {
-    "freeze": "zygote calls gc.freeze() after its warm-up (children's collections skip its objects)",
-    "exit": "zygote leaves with os._exit(0) once its cleanup is done (no interpreter teardown)",
-    "sweep": "zygote reaps the killed child and forks the slot sweeper only if a live process of the slot's uid is left",
-    "overlap": "grader launches the zygote before collecting the tests, so both import torch at once",
-    "lean": "zygote skips importing torch when the assignment forbids torch in submissions (no-op otherwise)",
     "pin": "each slot's grader thread and its student process share one CPU (slot % CPUs): no cross-CPU wake-ups",
 }
 
@@ -558,58 +553,6 @@ if "diag" in OPTIONS:
 
     _confine.enter, _confine._clean_fds = _enter_keeping_diag, _clean_fds_keeping_diag
     _child.Session.handle = _timed_handle
-if "sweep" in OPTIONS:
-    def _live_process_of(uid):
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open("/proc/%%s/status" %% name) as f:
-                    status = f.read()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields.get("Uid", "-1 0").split()[0]) == uid and fields.get("State", "Z").split()[0] not in "ZX":
-                return True
-        return False
-
-    def _kill(request, children):
-        pid = request["pid"]
-        if pid in children:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                os.waitpid(pid, 0)  # dead and reaped: it no longer counts as a process of the slot
-            except ChildProcessError:
-                pass
-        uid = request.get("uid")
-        if uid and _live_process_of(uid):
-            sweeper = os.fork()
-            if sweeper == 0:
-                try:
-                    os.setgroups([])
-                    os.setresgid(uid, uid, uid)
-                    os.setresuid(uid, uid, uid)
-                    for _ in range(50):
-                        os.kill(-1, signal.SIGKILL)
-                except OSError:
-                    pass
-                os._exit(0)
-            os.waitpid(sweeper, 0)
-
-    z._kill = _kill
-if "freeze" in OPTIONS:
-    _reply = z._reply
-
-    def _frozen_reply(ctrl, message):
-        if message.get("ready"):  # the warm-up is done: freeze what it made
-            gc.collect()
-            gc.freeze()
-        _reply(ctrl, message)
-
-    z._reply = _frozen_reply
 if "pin" in OPTIONS:
     _enter_pinned = z.confine.enter
 
@@ -619,23 +562,12 @@ if "pin" in OPTIONS:
         _enter_pinned(request, chan_fd, out_fd)
 
     z.confine.enter = _pinned
-main = z.main
-if "lean" in OPTIONS:  # zygote.main without its torch lines (read from its source, so it tracks the engine)
-    import inspect, textwrap
-    lines = [line for line in inspect.getsource(z.main).splitlines()
-             if "torch" not in line and "(x * x)" not in line]
-    namespace = dict(vars(z))
-    exec(compile(textwrap.dedent("\n".join(lines)), z.__file__, "exec"), namespace)
-    main = namespace["main"]
-main()
-if "exit" in OPTIONS:
-    os._exit(0)
+z.main()
 """
 
 
 def use_zygote_variant(options: set[str]) -> None:
     """Make the Sandbox start the zygote through ZYGOTE_CODE with `options` (in this worker process only)."""
-    options = set(options) - {"overlap"}
     if not options:
         return
     real_popen = subprocess.Popen
@@ -655,9 +587,9 @@ def use_pinning() -> None:
     cpus = sorted(os.sched_getaffinity(0))
     grade, spawn_request = sb.Sandbox.grade, sb.Sandbox._spawn_request
 
-    def pinned_grade(self, assignment, specs, prepared, slot=0):
+    def pinned_grade(self, assignment, specs, prepared, slot=0, plan=None):
         os.sched_setaffinity(0, {cpus[slot % len(cpus)]})  # this thread only
-        return grade(self, assignment, specs, prepared, slot)
+        return grade(self, assignment, specs, prepared, slot, plan)
 
     def pinned_request(self, workdir, slot, load, isolate=None):
         return {**spawn_request(self, workdir, slot, load, isolate), "cpu": cpus[slot % len(cpus)]}
@@ -665,45 +597,6 @@ def use_pinning() -> None:
     sb.Sandbox.grade, sb.Sandbox._spawn_request = pinned_grade, pinned_request
 
 
-def use_overlap(spec: dict) -> None:
-    """What-if: the zygote is launched first and starts while the grader collects the tests."""
-    from autograder import grading
-    from autograder.course import get_assignment
-    from autograder.sandbox import Sandbox
-
-    assignment = get_assignment(spec["assignment"])
-    extra = {"preload": ("matplotlib.pyplot",)} if spec.get("format") == "ipynb" else {}
-    box = Sandbox(jobs=spec["jobs"], isolate=ISOLATE[spec["isolate"]], course_root=assignment.course_root, **extra)
-    failed = []
-
-    def start():
-        try:
-            box.__enter__()
-        except BaseException as exc:  # noqa: BLE001
-            failed.append(exc)
-
-    thread = threading.Thread(target=start)
-    thread.start()
-
-    class Prestarted:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            thread.join()
-            if failed:
-                raise failed[0]
-            return box
-
-        def __exit__(self, *exc):
-            box.close()
-
-    grading.Sandbox = Prestarted
-
-
-# ---------------------------------------------------------------------------------------------
-# The workers: one fresh process per measurement
-# ---------------------------------------------------------------------------------------------
 def _usage() -> dict:
     import resource
 
@@ -731,12 +624,8 @@ def _isolation(sandbox) -> str:
 
 
 def worker(spec: dict) -> int:
-    from autograder.course import get_assignment
-
     mode = spec["mode"]
     options = set(spec.get("what_if", ())) | ({"diag"} if mode == "profile" else set())
-    if "torch" not in get_assignment(spec["assignment"]).forbid_imports:
-        options.discard("lean")  # the students' code may use torch: the zygote must hold it
     use_zygote_variant(options)
     if "pin" in options:
         use_pinning()
@@ -800,8 +689,6 @@ def worker_batch(spec: dict) -> dict:
         marks["last"] = time.perf_counter()
 
     t0 = time.perf_counter()
-    if "overlap" in spec.get("what_if", ()):
-        use_overlap(spec)
     batch = grade_batch(spec["assignment"], Path(spec["subs"]), Path(spec["out"]), jobs=spec["jobs"],
                         isolate=ISOLATE[spec["isolate"]], on_start=on_start, on_result=on_result)
     t1 = time.perf_counter()
@@ -1132,7 +1019,6 @@ def _fork_confine(spec: dict, subs: Path, runs: int = 9) -> dict | None:
     import gc
     import socket
 
-    import numpy  # noqa: F401
     import torch  # noqa: F401  (the zygote holds these: fork a process of that size)
 
     from autograder import api
