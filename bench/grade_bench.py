@@ -1,6 +1,6 @@
 """The grader's benchmark: a class of correct submissions, graded by the real engine, timed and weighed.
 
-    .venv/bin/python bench/grade_bench.py --assignment hw5 --n 200 --jobs 2
+    .venv/bin/python bench/grade_bench.py --assignment hw5 --n 200 --jobs 3
     .venv/bin/python bench/grade_bench.py --assignment all --n 20 --profile
     AUTOGRADER_COURSE=/tmp/toy .venv/bin/python bench/grade_bench.py --assignment toy --n 200
 
@@ -405,7 +405,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--assignment", help="a name, a comma-separated list, or 'all'")
     parser.add_argument("--n", type=int, default=200, help="submissions (copies of the reference)")
-    parser.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
+    parser.add_argument("--jobs", type=int, default=min(64, (os.cpu_count() or 1) + 1),
+                        help="submissions graded at once (default: CPUs + 1, as autograder grade)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the batch (and of the floor); medians")
     parser.add_argument("--format", choices=("py", "ipynb"), default="py",
                         help="hand in the reference's .py files (default) or their .ipynb twins")
@@ -490,7 +491,7 @@ def main(argv=None) -> int:
 # Zygote variants: the real zygote, started through a wrapper that adds diagnostics or a what-if
 # ---------------------------------------------------------------------------------------------
 WHAT_IFS = {
-    "pin": "each slot's grader thread and its student process share one CPU (slot % CPUs): no cross-CPU wake-ups",
+    "pin": "each slot's grader thread and its student process share one CPU (slot number modulo the CPUs): no cross-CPU wake-ups",
 }
 
 # Runs `autograder.zygote.main()` itself: same warm-up, protocol, fork and confinement; only what
