@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +25,40 @@ from .errors import AutograderError
 from .protocol import InProcessChannel, Submission
 from .runner import run_tests
 from .submissions import Prepared
+
+
+class ReferenceTimeout(BaseException):
+    """The reference's own test run went past its time limit (a BaseException: no test may swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise `ReferenceTimeout` in this thread after `seconds`, and every 0.1 s after until the block ends.
+
+    Yields a list that holds True once the limit has passed (student-side code may swallow the
+    exception). Only in the main thread (signals); elsewhere the block runs without a limit.
+    """
+    expired: list[bool] = []
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield expired
+        return
+
+    def expire(signum, frame):
+        expired.append(True)
+        raise ReferenceTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        yield expired
+    finally:
+        while True:  # the alarm may strike in here too: disarm until it stays disarmed
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except ReferenceTimeout:
+                continue
 
 
 def reference_files(assignment: Assignment) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Calls sent ahead (`planning`): never a reference answer in a plan, and the same grades as one call at a time."""
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,18 @@ def test_no_reference_no_plan(course, tmp_path):
         assert record_plan(assignment, collect(assignment)) is None
     finally:
         moved.rename(reference)
+
+
+@pytest.mark.parametrize("broken", ["this is not python\n", "def square(x):\n    while True:\n        pass\n"])
+def test_a_reference_that_cannot_run_gives_no_plan_and_stops_nothing(course, broken):
+    """A reference that does not import, or hangs, only costs the plan: grading goes on one call at a time."""
+    assignment, _ = course
+    path = Path(assignment.reference_dir) / "plan.py"
+    good = path.read_text()
+    path.write_text(broken)
+    try:
+        start = time.monotonic()
+        assert record_plan(assignment, collect(assignment), time_limit_s=0.5) is None
+        assert time.monotonic() - start < 10
+    finally:
+        path.write_text(good)

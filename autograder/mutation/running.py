@@ -1,11 +1,8 @@
 """The run: grade the reference once while recording its calls, then every mutant in a forked child."""
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -15,7 +12,8 @@ from ..collect import TestSpec, collect
 from ..course import Assignment
 from ..errors import AutograderError
 from ..reference import prepared as reference_entry
-from ..reference import run_reference
+from ..reference import ReferenceTimeout, run_reference
+from ..reference import time_limit as _time_limit
 from ..runner import FAILED, PARTIAL, SubmissionResult, run_tests
 from ..submissions import Prepared
 from .children import ChildOutcome, run_in_children
@@ -33,40 +31,6 @@ def _summary(result: SubmissionResult) -> dict:
 
 def _all_passed(summary: dict) -> bool:
     return summary["status"] == "graded" and not summary["failed"]
-
-
-class ReferenceTimeout(BaseException):
-    """The reference's own test run went past its time limit (a BaseException: no test may swallow it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise `ReferenceTimeout` in this thread after `seconds`, and every 0.1 s after until the block ends.
-
-    Yields a list that holds True once the limit has passed (student-side code may swallow the
-    exception). Only in the main thread (signals); elsewhere the block runs without a limit.
-    """
-    expired: list[bool] = []
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield expired
-        return
-
-    def expire(signum, frame):
-        expired.append(True)
-        raise ReferenceTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
-    try:
-        yield expired
-    finally:
-        while True:  # the alarm may strike in here too: disarm until it stays disarmed
-            try:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
-                break
-            except ReferenceTimeout:
-                continue
 
 
 @dataclass(frozen=True)
