@@ -427,15 +427,10 @@ def _lock_uid_block() -> tuple[int, int]:
     raise AutograderError(f"all {UID_BLOCKS} sandbox uid blocks are in use on this machine")
 
 
-def _recv_exact(sock: socket.socket, size: int, end: float | None = None) -> bytes:
-    """`size` bytes from `sock`; by the monotonic time `end` if given (`socket.timeout` otherwise)."""
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    """`size` bytes from the zygote's control socket (the students' channels go through `_FrameReader`)."""
     chunks, got = [], 0
     while got < size:
-        if end is not None:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("timed out")
-            sock.settimeout(left)
         chunk = sock.recv(min(size - got, 1 << 20))
         if not chunk:
             raise EOFError
