@@ -75,9 +75,29 @@ def _build_root(request: dict) -> None:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             open(target, "a").close()
             _mount(device, target, None, MS_BIND)
+    for path in request.get("hide", ()):  # a forbidden module's files: gone, blocker or not
+        _hide(root, path)
     _private_workdir(root, request)
     _mount("none", root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chroot(root)
+
+
+HIDDEN_MODULE = 'raise ImportError("this module is not available in this assignment (it forbids it)")\n'
+
+
+def _hide(root: str, path: str) -> None:
+    """Put, over a package folder or a module file, a package or module whose import raises ImportError."""
+    target = root + path
+    if os.path.isdir(target):
+        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16k")
+        with open(os.path.join(target, "__init__.py"), "w") as f:
+            f.write(HIDDEN_MODULE)
+        _mount("none", target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    elif os.path.isfile(target):
+        stub = root + "/tmp/.forbidden_module.py"  # on the root's own fresh /tmp, gone with the process
+        with open(stub, "w") as f:
+            f.write(HIDDEN_MODULE)
+        _mount(stub, target, None, MS_BIND)
 
 
 def _private_workdir(root: str, request: dict) -> None:

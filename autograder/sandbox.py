@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -182,6 +184,7 @@ class Sandbox:
         isolate = self.isolated if isolate is None else isolate
         return {"op": "spawn", "isolate": isolate, "uid": self._slot_uid(slot),
                 "root_dir": str(self._tmp / "root"), "binds": self._bind_paths, "workdir": str(workdir),
+                "hide": _installed_paths(tuple(load.get("forbid") or ())),
                 "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
                 "limits": limits, "load": load}
 
@@ -406,6 +409,23 @@ class _FrameReader:
             if not chunk:
                 raise EOFError
             self.buffer += chunk
+
+
+@functools.lru_cache(maxsize=8)
+def _installed_paths(modules: tuple[str, ...]) -> list[str]:
+    """Where the forbidden modules are installed (package folders, module files): hidden in the student's root,
+    so that a student who takes the import blocker out still finds nothing to import."""
+    paths = []
+    for name in modules:
+        try:
+            spec = importlib.util.find_spec(name)  # locates a top-level module without importing it
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        paths += list(spec.submodule_search_locations or ()) or ([spec.origin] if spec.has_location else [])
+    found = [p for p in paths if p and os.path.exists(p)]
+    return sorted({*found, *(str(Path(p).resolve()) for p in found)})  # as bound (maybe via a link) and real
 
 
 def _lock_uid_block() -> tuple[int, int]:

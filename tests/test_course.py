@@ -10,7 +10,7 @@ from autograder.api import grade_in_process
 from autograder.collect import PUBLIC, collect
 from autograder.course import list_assignments
 from autograder.grading import grade_batch
-from autograder.sandbox import Limits
+from autograder.sandbox import Limits, Sandbox, _installed_paths
 from autograder.submissions import read_entry
 
 LIMITS = Limits(call_timeout_s=10, submission_timeout_s=60, cpu_s=60)
@@ -62,3 +62,33 @@ def test_forbidden_imports_are_refused_before_any_code_runs(assignment, module, 
     assert (result.status, result.score) == ("forbidden_import", 0)
     assert re.search(rf"{name}:[23] imports {module}\b", result.message) and "forbids" in result.message
     assert not marker.exists(), "the file ran before its forbidden import was refused"
+
+
+BYPASS = '''
+import importlib, json, sys
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_Blocker"]  # take the blocker out
+for name in [m for m in list(sys.modules) if m.split(".")[0] == {m!r}]:
+    del sys.modules[name]
+try:
+    importlib.import_module("".join({parts!r}))  # no literal name for the static check to see
+    print("BYPASS " + json.dumps("IMPORTED"))
+except BaseException as exc:
+    print("BYPASS " + json.dumps(type(exc).__name__ + ": " + str(exc)))
+'''
+
+
+INSTALLED = [(a, m) for a, m in FORBIDDEN if _installed_paths((m,))]  # torch, here: the others are not installed
+
+
+@pytest.mark.parametrize("assignment, module", INSTALLED, ids=[f"{a.name}-{m}" for a, m in INSTALLED])
+def test_a_forbidden_module_cannot_be_imported_even_without_the_blocker(assignment, module, tmp_path):
+    """The import blocker can be removed by the student's code; the module's files are not there either."""
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    name = assignment.files[0]
+    (entry / name).write_text(BYPASS.format(m=module, parts=list(module)) + (assignment.reference_dir / name).read_text())
+    with Sandbox(LIMITS, isolate=True, course_root=assignment.course_root, torch=False) as sandbox:
+        result = sandbox.grade(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry))
+    line = [x for x in result.output.splitlines() if x.startswith("BYPASS ")]
+    assert line == ['BYPASS "ImportError: this module is not available in this assignment (it forbids it)"'], \
+        result.output[:2000]
