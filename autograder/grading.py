@@ -19,7 +19,7 @@ from typing import Callable
 from .collect import TestSpec, collect
 from .course import Assignment, get_assignment
 from .errors import AutograderError
-from .oracles import STORE
+from .oracles import STORE, unstored
 from .planning import record_plan
 from .runner import SubmissionResult, TestOutcome
 from .sandbox import Limits, Sandbox
@@ -41,6 +41,7 @@ class BatchResult:
     seconds: float
     isolation_warning: str = ""
     files: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # for the instructor: things that cost time, not grades
 
     @property
     def not_graded(self) -> list[SubmissionResult]:
@@ -116,6 +117,9 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
         sandbox.launch()
     try:
         specs: list[TestSpec] = collect(assignment)
+        notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
+                      f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
+                      for path in unstored(assignment.root))
         _check_out_dir(out_dir, submissions, assignment)
         key = tests_key(assignment)
         cache_dir = out_dir / RESULTS_DIR
@@ -151,7 +155,7 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
 
     files = write_outputs(assignment, results, out_dir, warning)
     return BatchResult(assignment, results, out_dir, len(prepared) - len(todo),
-                       round(time.perf_counter() - start, 3), warning, files)
+                       round(time.perf_counter() - start, 3), warning, files, notes)
 
 
 def _remember_warning(cache_dir: Path, warning: str, graded_now: bool) -> str:

@@ -38,6 +38,7 @@ _memo: dict[str, object] = {}  # key -> wire value, for this process's life
 _stores: dict[Path, dict] = {}  # test file -> its valid stored values ({} when missing or stale)
 _recording: dict[Path, dict] | None = None  # test file -> {key: value} while `record` runs
 _forget: list = []  # each oracle's clear(): `record` starts from nothing
+_defined: set[Path] = set()  # the test files that define an oracle (known once they are imported)
 
 
 def _key(fn, args, kwargs) -> str:
@@ -64,9 +65,23 @@ def _stored(path: Path) -> dict:
     return _stores[path]
 
 
+def unstored(folder: Path) -> list[Path]:
+    """The imported test files under `folder` whose oracles have no stored values for their current text."""
+    def valid(path: Path) -> bool:
+        try:
+            entry = json.loads((path.parent / STORE).read_text("utf-8")).get(path.name, {})
+            return entry.get("source_sha256") == file_digest(path)
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    folder = Path(folder).resolve()
+    return sorted(p for p in _defined if folder in p.resolve().parents and p.is_file() and not valid(p))
+
+
 def oracle(fn):
     """Memoize `fn` (a function of plain data returning plain data) and serve it from the stored values."""
     path = Path(fn.__code__.co_filename)
+    _defined.add(path)
     seen: dict[bytes, object] = {}  # this run's values by a quick key of the arguments
 
     @functools.wraps(fn)

@@ -81,6 +81,7 @@ def batch_summary(batch) -> str:
         lines.append(f"  ! ... and {len(batch.not_graded) - 10} more (see grades.csv)")
     if batch.isolation_warning:
         lines.append(f"  warning: {batch.isolation_warning}")
+    lines += [f"  note: {note}" for note in batch.notes]
     files = batch.files
     lines.append(f"Report: {files.get('report')}")
     lines.append(f"Grades: {files.get('grades')}  Tests: {files.get('tests')}  Feedback: {files.get('feedback')}/")

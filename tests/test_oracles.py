@@ -96,3 +96,21 @@ def test_grading_hw1_hw2_hw5_needs_no_torch_in_the_grader():
     ''')
     out = subprocess.run([sys.executable, "-c", script, "hw5", "hw1", "hw2"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_test_file_edited_since_release_is_named(stored):
+    """So that `autograder grade` can tell the instructor why this run is slower, and how to fix it."""
+    load(stored)
+    assert stored not in oracles.unstored(stored.parent)
+    stored.write_text(stored.read_text() + "\n# edited\n")
+    assert oracles.unstored(stored.parent) == [stored]
+    assert oracles.unstored(stored.parent / "elsewhere") == []
+
+
+def test_the_summary_shows_the_notes(tmp_path):
+    from autograder.course import get_assignment
+    from autograder.grading import BatchResult
+    from autograder.render import batch_summary
+
+    batch = BatchResult(get_assignment("hw5"), [], tmp_path, 0, 0.1, notes=("hidden/test_hidden.py changed",))
+    assert "  note: hidden/test_hidden.py changed" in batch_summary(batch).splitlines()
