@@ -164,6 +164,9 @@ def _clean_fds(keep: tuple[int, ...]) -> None:
 
 def enter(request: dict, chan_fd: int, out_fd: int) -> None:
     """Confine this (just forked) process as `request` says; raises if a required step fails."""
+    for procs in request.get("cgroups", ()):  # first, while the host's /sys is still there: the slot's groups
+        with open(procs, "w") as f:
+            f.write(str(os.getpid()))
     os.setsid()
     vm_bytes = _current_vm_bytes()  # before the chroot: there is no /proc in there
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")

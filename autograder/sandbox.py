@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import wire
+from . import cgroups, wire
 from .api import finish, load_request, unrunnable
 from .collect import TestSpec
 from .course import Assignment
@@ -79,6 +79,8 @@ class Sandbox:
         self._proc: subprocess.Popen | None = None
         self._ctrl: socket.socket | None = None
         self._tmp: Path | None = None
+        self._groups: cgroups.SlotGroups | None = None  # all of a slot's processes together (full isolation)
+        self.groups_note = ""  # why not, when they are missing
 
     # -- life cycle ---------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
@@ -134,6 +136,9 @@ class Sandbox:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        if self._groups is not None:  # empty now: the zygote killed every process in them
+            self._groups.remove()
+            self._groups = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -185,6 +190,7 @@ class Sandbox:
         return {"op": "spawn", "isolate": isolate, "uid": self._slot_uid(slot),
                 "root_dir": str(self._tmp / "root"), "binds": self._bind_paths, "workdir": str(workdir),
                 "hide": _installed_paths(tuple(load.get("forbid") or ())),
+                "cgroups": self._groups.procs_files(slot) if self._groups and isolate else [],
                 "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
                 "limits": limits, "load": load}
 
@@ -203,6 +209,10 @@ class Sandbox:
             probe_dir.rmdir()
         if not reason:
             self.isolated = True
+            self.groups_note = cgroups.available()
+            if not self.groups_note:
+                self._groups = cgroups.SlotGroups(f"autograder-{self.base_uid}", self.jobs,
+                                                  self.limits.memory_mb, self.limits.nproc)
             return
         if want is True:
             raise AutograderError(f"full isolation is not available here: {reason}")

@@ -570,6 +570,13 @@ def check_fill(r, b):
     assert fill["/tmp"]["written_mb"] <= 64 and fill["/tmp"]["error"], fill
 
 
+def check_fork_memory(r, b):
+    from autograder.cgroups import SLACK_MB
+
+    held = report_line(r, "FORKMEM")["held_mb"]
+    assert 150 <= held <= LIMITS.memory_mb + SLACK_MB, f"the submission's processes held {held} MB together"
+
+
 def check_nothing_more(r, b):
     pass  # what this attack tries is covered by the harm checks
 
@@ -587,6 +594,7 @@ CHECKS = {
     "fill_the_disk__zero": check_fill,
     "forged_reply_frame__zero": check_forged,
     "fork_bomb__zero": check_square_times_out,
+    "fork_memory_bomb__zero": check_fork_memory,
     "gigantic_return__zero": check_gigantic,
     "impossible_array_at_import__zero": check_malformed_at_import,
     "infinite_loop_at_import__zero": check_timeout_at_import,
