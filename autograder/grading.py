@@ -138,6 +138,8 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
             plan = record_plan(assignment, specs) if any(p.status == "ok" for p in todo) else None
             with sandbox:
                 warning = sandbox.warning
+                if sandbox.isolated and sandbox.groups_note:
+                    notes += (f"memory is limited per process, not per submission ({sandbox.groups_note})",)
 
                 def grade_one(slot: int, item: Prepared) -> SubmissionResult:
                     return sandbox.grade(assignment, specs, item, slot, plan)
