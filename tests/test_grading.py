@@ -143,3 +143,16 @@ def test_partial_isolation_is_said_in_the_report_and_survives_a_resumed_run(toy_
     again = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
     assert again.reused == 1 and "isolation turned off" in again.isolation_warning
     assert "isolation turned off" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_the_run_says_when_memory_is_limited_per_process_only(toy_course, tmp_path, monkeypatch):
+    """Without cgroup v1 memory and pids hierarchies, a submission's processes are limited one by one: said."""
+    from autograder import cgroups
+
+    subs = write_class(tmp_path / "subs", toy_course, {"alice": "@reference"})
+    batch = grade_batch("toy", subs, tmp_path / "out", jobs=1, isolate=True)
+    assert not [n for n in batch.notes if "memory is limited per process" in n]  # this machine has them
+    monkeypatch.setattr(cgroups, "available", lambda: "no cgroups on this machine")
+    batch = grade_batch("toy", subs, tmp_path / "out2", jobs=1, isolate=True)
+    assert "memory is limited per process, not per submission (no cgroups on this machine)" in batch.notes
+    assert batch.results[0].score == batch.results[0].max_score
