@@ -5,6 +5,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from .collect import HIDDEN, PUBLIC, TestSpec, collect
 from .course import Assignment, get_assignment
@@ -41,16 +42,23 @@ def unrunnable(prepared: Prepared, specs: list[TestSpec]) -> SubmissionResult:
     return finish(result, prepared)
 
 
+def run_in_process(assignment: Assignment, specs: list[TestSpec], entry: Prepared,
+                   wrap: Callable = lambda channel: channel, run: Callable[[Submission], object] | None = None):
+    """Load `entry` in this very process (no isolation) and run `specs` on it: `run(submission)` if given,
+    else `run_tests`, whose result is returned. `wrap` may wrap the channel (to record what goes through)."""
+    with tempfile.TemporaryDirectory(prefix="ag-inproc-") as tmp:
+        for name, text in entry.files.items():
+            Path(tmp, name).write_text(text, "utf-8")
+        submission = Submission(wrap(InProcessChannel(Path(tmp), load_request(assignment, entry))), assignment.files)
+        return run(submission) if run is not None else run_tests(specs, submission, entry.student_id)
+
+
 def grade_in_process(assignment: Assignment, specs: list[TestSpec], prepared: Prepared) -> SubmissionResult:
     """Run the tests with the student's module in this very process: the benchmark's floor, never for grading."""
     if prepared.status != "ok":
         return unrunnable(prepared, specs)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="ag-inproc-") as tmp:
-        for name, text in prepared.files.items():
-            Path(tmp, name).write_text(text, "utf-8")
-        submission = Submission(InProcessChannel(Path(tmp), load_request(assignment, prepared)), assignment.files)
-        result = run_tests(specs, submission, prepared.student_id)
+    result = run_in_process(assignment, specs, prepared)
     return finish(result, prepared, duration_s=round(time.perf_counter() - start, 6))
 
 

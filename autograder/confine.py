@@ -119,7 +119,7 @@ def _private_workdir(root: str, request: dict) -> None:
             os.chown(target, uid, uid)
 
 
-def _drop_privileges(uid: int) -> None:
+def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
@@ -131,7 +131,7 @@ def become_sweeper(uid: int, keep_fd: int) -> None:
     os.setsid()  # out of the zygote's process group: a student's killpg on it must reach nobody
     _clean_fds((keep_fd,))
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
-    _drop_privileges(uid)
+    drop_privileges(uid)
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(DUMPABLE)")
 
 
@@ -186,7 +186,7 @@ def enter(request: dict, chan_fd: int, out_fd: int) -> None:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
         _build_root(request)
     if request.get("uid"):  # as root, never run student code as root, namespaces or not
-        _drop_privileges(request["uid"])
+        drop_privileges(request["uid"])
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     os.chdir(request["workdir_inside"])
     _set_limits(request["limits"], vm_bytes)
@@ -209,7 +209,7 @@ def probe(request: dict) -> str:
         try:
             _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
             _build_root(request)
-            _drop_privileges(request["uid"])
+            drop_privileges(request["uid"])
         except Exception as exc:  # noqa: BLE001
             message = f"{type(exc).__name__}: {exc}".encode()
         os.write(write_fd, message)

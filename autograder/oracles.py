@@ -51,31 +51,27 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _entry(path: Path) -> dict | None:
+    """`path`'s entry in the store beside it, if it was recorded from the file's current text."""
+    try:
+        entry = json.loads((path.parent / STORE).read_text("utf-8")).get(path.name, {})
+        return entry if entry.get("source_sha256") == file_digest(path) else None
+    except (OSError, ValueError, AttributeError):
+        return None  # no store, or not ours
+
+
 def _stored(path: Path) -> dict:
-    """The stored values of the oracles defined in `path`, if they were recorded from its current text."""
+    """The stored values of the oracles defined in `path` (read once per run): {} means compute them."""
     if path not in _stores:
-        values = {}
-        try:
-            entry = json.loads((path.parent / STORE).read_text("utf-8")).get(path.name, {})
-            if entry.get("source_sha256") == file_digest(path) and isinstance(entry.get("values"), dict):
-                values = entry["values"]
-        except (OSError, ValueError, AttributeError):
-            pass  # no store, or not ours: compute
-        _stores[path] = values
+        values = (_entry(path) or {}).get("values")
+        _stores[path] = values if isinstance(values, dict) else {}
     return _stores[path]
 
 
 def unstored(folder: Path) -> list[Path]:
     """The imported test files under `folder` whose oracles have no stored values for their current text."""
-    def valid(path: Path) -> bool:
-        try:
-            entry = json.loads((path.parent / STORE).read_text("utf-8")).get(path.name, {})
-            return entry.get("source_sha256") == file_digest(path)
-        except (OSError, ValueError, AttributeError):
-            return False
-
     folder = Path(folder).resolve()
-    return sorted(p for p in _defined if folder in p.resolve().parents and p.is_file() and not valid(p))
+    return sorted(p for p in _defined if folder in p.resolve().parents and p.is_file() and _entry(p) is None)
 
 
 def oracle(fn):

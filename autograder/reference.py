@@ -10,20 +10,18 @@ import contextlib
 import random
 import signal
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .api import load_request
+from .api import run_in_process
 from .child import MODULE_NAME
 from .collect import TestSpec
 from .course import Assignment
 from .errors import AutograderError
-from .protocol import InProcessChannel, Submission
-from .runner import run_tests
+from .protocol import Submission
 from .submissions import Prepared
 
 
@@ -102,11 +100,6 @@ def restored_state(files: tuple[str, ...]):
 
 def run_reference(assignment: Assignment, specs: list[TestSpec], entry: Prepared | None = None,
                   wrap: Callable = lambda channel: channel, run: Callable[[Submission], object] | None = None):
-    """Run `specs` against the reference (or `entry`) in this process: `run(submission)` if given, else
-    `run_tests`, whose result is returned. `wrap` may wrap the channel (to record what goes through)."""
-    entry = entry or prepared(assignment)
-    with restored_state(assignment.files), tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
-        for name, text in entry.files.items():
-            Path(tmp, name).write_text(text, "utf-8")
-        submission = Submission(wrap(InProcessChannel(Path(tmp), load_request(assignment, entry))), assignment.files)
-        return run(submission) if run is not None else run_tests(specs, submission, entry.student_id)
+    """`api.run_in_process` on the reference (or `entry`), leaving nothing of it behind in this process."""
+    with restored_state(assignment.files):
+        return run_in_process(assignment, specs, entry or prepared(assignment), wrap, run)

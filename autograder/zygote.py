@@ -103,9 +103,7 @@ def _kill_all_of_my_user() -> None:
     for _ in range(50):
         try:
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        except OSError:
+        except OSError:  # ESRCH: none left
             return
 
 
@@ -169,9 +167,7 @@ def _sweep_by_fork(uid: int) -> None:
     sweeper = os.fork()
     if sweeper == 0:
         try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
+            confine.drop_privileges(uid)
             _kill_all_of_my_user()
         except OSError:
             pass
