@@ -142,6 +142,54 @@ def record(run) -> dict[Path, dict]:
         _memo.clear()
 
 
+# Stored values are compared with freshly computed ones within these bounds: the last bits of floating-point
+# results differ between CPUs (NumPy picks other SIMD kernels), so a store written on one machine must
+# still count as current on another. Any real change to an oracle moves values by far more.
+STORE_RTOL, STORE_ATOL = 1e-9, 1e-12
+
+
+def stores_agree(stored_text: str, fresh_text: str) -> bool:
+    """Whether a committed `oracles.json` holds what the tests compute now: the same test files (by their
+    SHA-256), the same keys, values of the same types and shapes that agree within `STORE_RTOL`/`STORE_ATOL`."""
+    try:
+        stored, fresh = json.loads(stored_text), json.loads(fresh_text)
+    except ValueError:
+        return False
+    if not isinstance(stored, dict) or set(stored) != set(fresh):
+        return False
+    for name, entry in fresh.items():
+        old = stored[name]
+        if not isinstance(old, dict) or old.get("source_sha256") != entry["source_sha256"]:
+            return False
+        values, old_values = entry["values"], old.get("values")
+        if not isinstance(old_values, dict) or set(old_values) != set(values):
+            return False
+        try:
+            if not all(_agree(wire.from_wire(old_values[k]), wire.from_wire(v)) for k, v in values.items()):
+                return False
+        except wire.WireError:
+            return False
+    return True
+
+
+def _agree(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if a.dtype.kind != "f":
+            return bool(np.array_equal(a, b))
+        return bool(np.allclose(a, b, rtol=STORE_RTOL, atol=STORE_ATOL, equal_nan=True))
+    if type(a) is float:
+        return a == b or (a != a and b != b) or abs(a - b) <= STORE_ATOL + STORE_RTOL * abs(b)
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(_agree(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(_agree(a[k], b[k]) for k in a)
+    return a == b
+
+
 def store_texts(recorded: dict[Path, dict]) -> dict[Path, str]:
     """The `oracles.json` of each folder, as text: one entry per test file, one line per value, sorted by key."""
     folders: dict[Path, dict] = {}

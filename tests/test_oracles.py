@@ -114,3 +114,51 @@ def test_the_summary_shows_the_notes(tmp_path):
 
     batch = BatchResult(get_assignment("hw5"), [], tmp_path, 0, 0.1, notes=("hidden/test_hidden.py changed",))
     assert "  note: hidden/test_hidden.py changed" in batch_summary(batch).splitlines()
+
+
+def _store_with(stored, change):
+    """The store beside `stored`, with `change(values)` applied to its one file's values, as text."""
+    data = json.loads((stored.parent / oracles.STORE).read_text())
+    change(data["test_mod.py"]["values"])
+    return json.dumps(data)
+
+
+def _scaled(values, factor):
+    from autograder import wire
+
+    for key, value in values.items():
+        decoded = wire.from_wire(value)
+        decoded["y"] = decoded["y"] * factor
+        values[key] = wire.to_wire(decoded)
+
+
+def test_a_store_agrees_with_values_that_differ_only_in_their_last_bits(stored):
+    """Another CPU (other SIMD kernels in NumPy) computes the same oracle to within a few ulp: still current."""
+    text = (stored.parent / oracles.STORE).read_text()
+    assert oracles.stores_agree(text, text)
+    assert oracles.stores_agree(text, _store_with(stored, lambda v: _scaled(v, 1 + 4e-16)))
+
+
+@pytest.mark.parametrize("change", ["value", "key", "digest", "shape"])
+def test_a_store_that_differs_for_real_is_stale(stored, change):
+    text = (stored.parent / oracles.STORE).read_text()
+
+    def edit(values):
+        if change == "value":
+            _scaled(values, 1 + 1e-6)
+        elif change == "key":
+            values["0" * 64] = values.pop(next(iter(values)))
+        elif change == "shape":
+            from autograder import wire
+
+            key = next(iter(values))
+            decoded = wire.from_wire(values[key])
+            decoded["y"] = decoded["y"][:1]
+            values[key] = wire.to_wire(decoded)
+
+    fresh = _store_with(stored, edit)
+    if change == "digest":
+        data = json.loads(text)
+        data["test_mod.py"]["source_sha256"] = "0" * 64
+        fresh = json.dumps(data)
+    assert not oracles.stores_agree(text, fresh)
