@@ -1,12 +1,14 @@
 """The Python API behind the CLI: list, check, release, grade one submission."""
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from .child import CELLS_FILE
 from .collect import HIDDEN, PUBLIC, TestSpec, collect
 from .course import Assignment, get_assignment
 from .protocol import InProcessChannel, Submission
@@ -19,8 +21,8 @@ def load_request(assignment: Assignment, prepared: Prepared) -> dict:
     """What the student's process needs to load a submission (no test, no expected value)."""
     request = {"files": list(assignment.files), "probes": assignment.probes_source(),
                "forbid": list(assignment.forbid_imports)}
-    if prepared.cells is not None:
-        request["cells"] = list(prepared.cells)
+    if prepared.cells is not None:  # the cells themselves are a file beside the submission's (see `child`)
+        request["cells_file"] = CELLS_FILE
     return request
 
 
@@ -49,6 +51,8 @@ def run_in_process(assignment: Assignment, specs: list[TestSpec], entry: Prepare
     with tempfile.TemporaryDirectory(prefix="ag-inproc-") as tmp:
         for name, text in entry.files.items():
             Path(tmp, name).write_text(text, "utf-8")
+        if entry.cells is not None:
+            Path(tmp, CELLS_FILE).write_text(json.dumps(list(entry.cells)), "utf-8")
         submission = Submission(wrap(InProcessChannel(Path(tmp), load_request(assignment, entry))), assignment.files)
         return run(submission) if run is not None else run_tests(specs, submission, entry.student_id)
 

@@ -10,7 +10,10 @@ reference. A request and its reply are wire structures (see `wire`):
     {"op": "plan", "calls": [request, ...]}   (one reply per call, in order: see `planning`)
 
 The module is loaded, on the first request, as the load request given to
-`Session` says: `{"files": [...], "probes": "<source>", "forbid": [...]}`.
+`Session` says: `{"files": [...], "probes": "<source>", "forbid": [...]}`, and
+for a notebook `"cells_file"`: the name of a file beside the submission that
+holds its code cells (a JSON list of strings). A submission's code reaches
+its process only through its own folder, never through a request.
 Every reply is `{"ok": value}` or `{"error": {"kind", "type", "message", "traceback"}}`.
 """
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import ast
 import importlib.abc
 import importlib.util
-import os
+import json
+import socket
 import sys
 import traceback
 import types
@@ -27,6 +31,8 @@ from pathlib import Path
 from . import wire
 
 MODULE_NAME = "submission"
+CELLS_FILE = ".notebook_cells.json"
+MAX_REQUEST_BYTES = 1 << 27
 
 
 class _Blocker(importlib.abc.MetaPathFinder):
@@ -137,7 +143,7 @@ class Session:
         path = self.workdir / main_file
         sys.path.insert(0, str(self.workdir))
         notes = []
-        cells = request.get("cells")
+        cells = _cells(self.workdir, request.get("cells_file"))
         if cells is None:
             code = compile(path.read_text("utf-8"), str(path), "exec", dont_inherit=True)
             codes = [(main_file, code, lambda: path.read_text("utf-8"))]
@@ -204,33 +210,28 @@ class Session:
             return _error("unencodable", exc)
 
 
-def _read_exact(fd: int, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = os.read(fd, size - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
+def _cells(workdir: Path, name) -> list[str] | None:
+    """A notebook's code cells, from the file beside it; None for a .py submission."""
+    if not name:
+        return None
+    cells = json.loads((workdir / str(name)).read_text("utf-8"))
+    if type(cells) is not list or not all(type(c) is str for c in cells):
+        raise ValueError("the notebook's cells are not a list of strings")
+    return cells
 
 
 def serve(fd: int, workdir: str, load_request: dict) -> None:
     """Answer requests on the channel `fd` until the grader closes it."""
     session = Session(Path(workdir), load_request)
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(True)
+    reader = wire.FrameReader(sock, MAX_REQUEST_BYTES)
     while True:
-        try:
-            (size,) = wire.HEADER.unpack(_read_exact(fd, wire.HEADER.size))
-            request = wire.loads(_read_exact(fd, size))
-        except EOFError:
+        request = wire.recv_message(reader)
+        if request is None:
             return
         if type(request) is dict and request.get("op") == "plan" and type(request.get("calls")) is list:
             for call in request["calls"]:  # the tests' calls, sent ahead (see planning): answer each in turn
-                _write(fd, wire.dumps(session.handle(call if type(call) is dict else {})))
+                sock.sendall(wire.dumps(session.handle(call if type(call) is dict else {})))
             continue
-        _write(fd, wire.dumps(session.handle(request)))
-
-
-def _write(fd: int, frame: bytes) -> None:
-    view = memoryview(frame)
-    while view:
-        view = view[os.write(fd, view):]
+        sock.sendall(wire.dumps(session.handle(request)))

@@ -56,3 +56,9 @@ class SubmissionCrashed(SubmissionError):
     """The student's process died or broke the protocol."""
 
     status = "crashed"
+
+
+class GraderFailed(BaseException):
+    """The grader's own machinery failed (a keeper or the zygote ended, a broken socket): never the student's
+    fault, so never a failed test. A BaseException, so that a test's own `except Exception` cannot take it
+    for the student's error; the sandbox grades the submission again."""

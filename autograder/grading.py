@@ -100,17 +100,21 @@ def prepare_all(assignment: Assignment, submissions: Path) -> list[Prepared]:
 
 
 def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs: int = 2,
-                limits: Limits = Limits(), isolate: bool | None = None, scheduler: Scheduler | None = None,
-                on_result: Callable[[SubmissionResult], None] | None = None,
+                limits: Limits = Limits(), isolate: bool | None = None, allow_partial: bool = False,
+                scheduler: Scheduler | None = None, on_result: Callable[[SubmissionResult], None] | None = None,
                 on_start: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Grade every submission in `submissions` into `out_dir`; returns the results, sorted by student id."""
+    """Grade every submission in `submissions` into `out_dir`; returns the results, sorted by student id.
+
+    Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
+    unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`."""
     start = time.perf_counter()
     assignment = get_assignment(assignment_name)
     prepared = prepare_all(assignment, submissions)
     scheduler = scheduler or LocalScheduler(jobs)
     # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
     # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
-    sandbox = Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, course_root=assignment.course_root,
+    sandbox = Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, allow_partial=allow_partial,
+                      course_root=assignment.course_root,
                       preload=("matplotlib.pyplot",) if any(p.cells is not None for p in prepared) else (),
                       torch="torch" not in assignment.forbid_imports)
     if any(p.status == "ok" for p in prepared):
@@ -138,8 +142,7 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
             plan = record_plan(assignment, specs) if any(p.status == "ok" for p in todo) else None
             with sandbox:
                 warning = sandbox.warning
-                if sandbox.isolated and sandbox.groups_note:
-                    notes += (f"memory is limited per process, not per submission ({sandbox.groups_note})",)
+                notes += (f"isolation: {sandbox.label}", *sandbox.notes)
 
                 def grade_one(slot: int, item: Prepared) -> SubmissionResult:
                     return sandbox.grade(assignment, specs, item, slot, plan)

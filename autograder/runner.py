@@ -46,6 +46,7 @@ class SubmissionResult:
     output: str = ""
     digest: str = ""
     extra: dict = field(default_factory=dict)
+    isolation: str = ""  # the sandbox backend that ran it (see `confine`); "" when nothing ran
 
     @property
     def score(self) -> float:

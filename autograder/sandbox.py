@@ -1,15 +1,19 @@
-"""Isolation, owned in one place: a warm zygote, one confined process per submission, cleanup on every path.
+"""Isolation, owned in one place: a warm zygote, a keeper per slot, one confined process per submission.
 
     with Sandbox(limits, jobs=2) as sandbox:
         result = sandbox.grade(assignment, specs, prepared, slot=0)
 
-The tests run here, in the grader; each submission's code runs in a process
-forked from the zygote (see `zygote`, `confine`) and is reached through a
-`SandboxChannel`. Whatever happens in there (timeout, crash, flood, bomb),
-`grade` returns a `SubmissionResult` and leaves no process and no file behind.
+The tests run here, in the grader; each submission's code runs in a process forked by its slot's
+keeper (see `zygote`, `keeper`, `confine`) and is reached through a `SandboxChannel`. Which backend
+this machine allows is probed at start-up, not guessed from the user id; where only partial
+isolation is possible the sandbox refuses, unless told that the code is trusted (`allow_partial`).
+Whatever happens in there (timeout, crash, flood, bomb), `grade` returns a `SubmissionResult` and
+leaves no process and no file behind; if the grader's own side fails (a keeper or the zygote ends),
+the submission is graded again, alone, and only a second failure makes a `grader_error` row.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import functools
@@ -18,6 +22,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,19 +31,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cgroups, wire
+from . import cgroups, confine, isolation, wire
 from .api import finish, load_request, unrunnable
+from .child import CELLS_FILE
 from .collect import TestSpec
 from .course import Assignment
-from .errors import AutograderError, SubmissionCrashed, SubmissionTimeout
+from .errors import AutograderError, GraderFailed, SubmissionCrashed, SubmissionTimeout
 from .planning import Plan
 from .protocol import Submission
 from .runner import SubmissionResult, not_run, run_tests
 from .submissions import Prepared
 
 WORKDIR_INSIDE = "/submission"
-UID_BASE, UID_BLOCK, UID_BLOCKS = 1_900_000_000, 64, 4096
+# The uid blocks are locked in root's own folder (below); earlier versions locked them in the shared temp folder and used
+# 1_900_000_000 on: this range never meets theirs, so a run of each at once cannot share students' uids.
+UID_BASE, UID_BLOCK, UID_BLOCKS = 1_700_000_000, 64, 4096
+UID_LOCK_FOLDERS = (Path("/run/autograder-uids"), Path(tempfile.gettempdir()) / "autograder-uids-root")
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+ASK_TIMEOUT_S = 60.0  # a keeper's or the zygote's answer (forking a warm torch process can take a while)
 
 
 @dataclass(frozen=True)
@@ -56,33 +66,106 @@ class Limits:
     max_output_kb: int = 64
 
 
+class _Peer:
+    """One end of the grader's talk with the zygote or a keeper: a request, then its answer."""
+
+    def __init__(self, sock: socket.socket, pid: int = 0):
+        self.sock, self.pid = sock, pid
+        self.reader = wire.FrameReader(sock, 1 << 24)
+        self.lock = threading.Lock()
+
+    def ask(self, message: dict, fds: list[int] = (), timeout: float = ASK_TIMEOUT_S) -> dict:
+        """The answer to `message`; `GraderFailed` if the peer is gone, silent or says it failed."""
+        with self.lock:
+            try:
+                wire.send_message(self.sock, message, fds)
+                return self.answer(timeout)
+            except (OSError, wire.WireError) as exc:
+                raise GraderFailed(f"the sandbox's {message.get('op')} failed: {type(exc).__name__}: {exc}") from None
+
+    def answer(self, timeout: float = ASK_TIMEOUT_S) -> dict:
+        reply = wire.recv_message(self.reader, time.monotonic() + timeout)
+        if type(reply) is not dict:
+            raise GraderFailed("a process of the sandbox ended")
+        if "error" in reply:
+            raise GraderFailed(f"the sandbox failed: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _Gate:
+    """Submissions are graded side by side (shared); a submission graded again after a failure, alone."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            self._cond.wait_for(lambda: self._shared == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class Sandbox:
-    """A zygote and the isolation this machine allows; use it as a context manager."""
+    """A zygote, its keepers and the isolation this machine allows; use it as a context manager.
+
+    `isolate`: None takes the strongest backend the machine allows, True demands full isolation,
+    False turns the namespaces off (tests and trusted code). Without full isolation the sandbox
+    refuses to start unless `allow_partial` (or `isolate=False`): then `warning` says what a
+    submission can do.
+    """
 
     def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
-                 course_root: Path | None = None, preload: tuple[str, ...] = (), torch: bool = True):
+                 course_root: Path | None = None, preload: tuple[str, ...] = (), torch: bool = True,
+                 allow_partial: bool = False):
         from .course import default_course_root
 
         if not 1 <= jobs <= UID_BLOCK:
             raise AutograderError(f"jobs must be between 1 and {UID_BLOCK}")
         self.limits, self.jobs, self.base_uid = limits, jobs, 0
-        self._uid_lock: int | None = None
-        self.preload = preload
-        self.torch = torch  # False: the submissions may not import torch, so the zygote does not hold it
-        self._ready = False
+        self.preload, self.torch = preload, torch  # torch False: the zygote does not hold it
         self.course_root = Path(course_root or default_course_root()).resolve()
-        self._want_isolation = isolate
+        self._want_isolation, self.allow_partial = isolate, allow_partial
+        self.backend = ""
         self.isolated = False
-        self.warning = ""
-        self._lock = threading.Lock()
+        self.warning = ""  # what a submission can do, when isolation is partial
+        self.notes: list[str] = []  # for the instructor: how the limits hold here
+        self.unavailable: dict[str, str] = {}  # backends tried and why they could not be used
+        self._uid_lock: int | None = None
+        self._ready = False
         self._counter = 0
+        self._lock = threading.Lock()
+        self._gate = _Gate()
         self._proc: subprocess.Popen | None = None
-        self._ctrl: socket.socket | None = None
+        self._zygote: _Peer | None = None
+        self._keepers: dict[int, _Peer] = {}
         self._tmp: Path | None = None
-        self._groups: cgroups.SlotGroups | None = None  # all of a slot's processes together (full isolation)
-        self.groups_note = ""  # why not, when they are missing
+        self._groups: cgroups.SlotGroups | None = None
 
-    # -- life cycle ---------------------------------------------------------------
+    # -- life cycle ---------------------------------------------------------------------------------------------
     def __enter__(self) -> "Sandbox":
         try:
             self.launch()
@@ -102,41 +185,52 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp, 0o711)  # slot users may traverse to their own folder, not list
         (self._tmp / "root").mkdir(mode=0o755)
-        self._uid_lock, self.base_uid = _lock_uid_block()
+        (self._tmp / "probe").mkdir(mode=0o755)
+        if os.geteuid() == 0:
+            self._uid_lock, self.base_uid = _lock_uid_block()
+        self._start_zygote()
+
+    def _start_zygote(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self._tmp / "mpl")}
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "autograder.zygote", str(child.fileno()), *self.preload,
              *(() if self.torch else ("--no-torch",))],
-            # The zygote inherits the uid lock: the block stays ours until its last sweep is done.
-            pass_fds=[child.fileno(), self._uid_lock], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            pass_fds=[child.fileno()], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
         child.close()
-        self._ctrl = parent
+        self._zygote = _Peer(parent, self._proc.pid)
+        self._zygote_ready = False
+
+    def _await_zygote(self) -> None:
+        if not self._zygote_ready:
+            self._zygote_paths = self._zygote.answer(ASK_TIMEOUT_S).get("paths", [])
+            self._zygote_ready = True
 
     def _await_ready(self) -> None:
-        ready = self._ask({"op": "hello"}, expect_ready=True)
+        self._await_zygote()
         self._ready = True
-        self._zygote_paths = ready.get("paths", [])
         self._bind_paths = self._binds()
-        self._choose_isolation()
+        self._choose_backend()
 
     def close(self) -> None:
-        """Stop the zygote (it kills every student process left) and remove every file made."""
-        if self._ctrl is not None:
-            self._ctrl.close()
-            self._ctrl = None
+        """Stop the keepers (each kills its submission's processes), the zygote, and remove every file made."""
+        for keeper in self._keepers.values():
+            keeper.close()
+        self._keepers.clear()
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
         if self._proc is not None:
-            if not self._ready:  # launched, never used: it has no student to clean up after
+            if not self._ready:  # launched, never used: it has no keeper to wait for
                 self._proc.kill()
             try:
-                self._proc.wait(timeout=10)
+                self._proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
-        if self._groups is not None:  # empty now: the zygote killed every process in them
+        if self._groups is not None:  # empty now: the keepers ended every process in them
             self._groups.remove()
             self._groups = None
         if self._tmp is not None:
@@ -146,20 +240,7 @@ class Sandbox:
             os.close(self._uid_lock)
             self._uid_lock = None
 
-    # -- talking to the zygote -------------------------------------------------------
-    def _ask(self, message: dict, fds: list[int] = (), expect_ready: bool = False) -> dict:
-        with self._lock:
-            if not expect_ready:
-                body = json.dumps(message).encode()
-                socket.send_fds(self._ctrl, [wire.HEADER.pack(len(body))], list(fds))
-                self._ctrl.sendall(body)
-            header = _recv_exact(self._ctrl, wire.HEADER.size)
-            (size,) = wire.HEADER.unpack(header)
-            reply = json.loads(_recv_exact(self._ctrl, size))
-        if "error" in reply:
-            raise AutograderError(f"the sandbox could not {message.get('op')}: {reply['error']}")
-        return reply
-
+    # -- the backend ----------------------------------------------------------------------------------------------
     def _binds(self) -> list[str]:
         """Paths the student's root may show: the Python install and system libraries, never the course."""
         candidates = set(SYSTEM_PATHS) | {sys.base_prefix, sys.prefix, sys.exec_prefix, *self._zygote_paths}
@@ -184,50 +265,103 @@ class Sandbox:
         """The unprivileged uid a slot's processes run as when the grader is root; None otherwise."""
         return self.base_uid + slot if os.geteuid() == 0 else None
 
-    def _spawn_request(self, workdir: Path, slot: int, load: dict, isolate: bool | None = None) -> dict:
-        limits = dataclasses.asdict(self.limits)
-        isolate = self.isolated if isolate is None else isolate
-        return {"op": "spawn", "isolate": isolate, "uid": self._slot_uid(slot),
-                "root_dir": str(self._tmp / "root"), "binds": self._bind_paths, "workdir": str(workdir),
-                "hide": _installed_paths(tuple(load.get("forbid") or ())),
-                "cgroups": self._groups.procs_files(slot) if self._groups and isolate else [],
-                "workdir_inside": WORKDIR_INSIDE if isolate else str(workdir),
-                "limits": limits, "load": load}
+    def _config(self, backend: str, slot: int, groups: bool = True) -> dict:
+        """What a slot's keeper needs to know for the whole run (see `keeper`, `confine`)."""
+        root_user = os.geteuid() == 0
+        watch = not self._groups and groups
+        return {"backend": backend, "slot_uid": self._slot_uid(slot),
+                "become_uid": self._slot_uid(slot) if root_user and backend == confine.USER_NAMESPACES else None,
+                "root_dir": str(self._tmp / "root"), "probe_dir": str(self._tmp / "probe"),
+                "binds": self._bind_paths, "submounts": _submounts(self._bind_paths),
+                "workdir_inside": WORKDIR_INSIDE if backend in confine.FULL else "",
+                "cgroups": self._groups.procs_files(slot) if self._groups and groups else [],
+                "limits": dataclasses.asdict(self.limits),
+                "watch_mb": self.limits.memory_mb + cgroups.SLACK_MB if watch else 0}
 
-    def _choose_isolation(self) -> None:
-        want = self._want_isolation
-        if want is False:
-            self.isolated, self.warning = False, "isolation turned off: " + self._partial_rights()
-            return
-        if os.geteuid() != 0:
-            reason = "not running as root"
+    def _new_keeper(self, config: dict) -> _Peer:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                pid = self._zygote.ask({"op": "keeper", "config": config}, fds=[theirs.fileno()])["pid"]
+        finally:
+            theirs.close()
+        keeper = _Peer(mine, pid)
+        try:
+            keeper.pid = keeper.answer()["pid"]  # its first word: ready (or why not)
+        except GraderFailed:
+            keeper.close()
+            raise
+        return keeper
+
+    def _probe(self, backend: str) -> str:
+        """'' if `backend` works here (a keeper of it confines one process), else why not."""
+        try:
+            keeper = self._new_keeper(self._config(backend, 0, groups=False))
+        except GraderFailed as exc:
+            return str(exc).removeprefix("the sandbox failed: ")
+        try:
+            return keeper.ask({"op": "probe"})["result"]
+        except GraderFailed as exc:
+            return str(exc)
+        finally:
+            keeper.close()
+
+    def _choose_backend(self) -> None:
+        root_user = os.geteuid() == 0
+        partial = confine.UID_ONLY if root_user else confine.PROCESS_ONLY
+        if self._want_isolation is False:
+            self.backend = partial
         else:
-            probe_dir = self._tmp / "probe"
-            probe_dir.mkdir()
-            request = self._spawn_request(probe_dir, 0, {}, isolate=True)
-            reason = self._ask({**request, "op": "probe"})["result"]
-            probe_dir.rmdir()
-        if not reason:
-            self.isolated = True
-            self.groups_note = cgroups.available()
-            if not self.groups_note:
-                self._groups = cgroups.SlotGroups(f"autograder-{self.base_uid}", self.jobs,
-                                                  self.limits.memory_mb, self.limits.nproc)
-            return
-        if want is True:
-            raise AutograderError(f"full isolation is not available here: {reason}")
-        self.warning = (f"partial isolation only ({reason}): each submission still runs in its own process with "
-                        f"time, memory, process and file limits, but {self._partial_rights()} "
-                        "Run as root (for example in a container) for full isolation.")
+            for backend in ((confine.ROOT_NAMESPACES,) if root_user else ()) + (confine.USER_NAMESPACES,):
+                reason = self._probe(backend)
+                if not reason:
+                    self.backend = backend
+                    break
+                self.unavailable[backend] = reason
+            else:
+                self.backend = partial
+                if self._want_isolation is True or not self.allow_partial:
+                    raise AutograderError(isolation.refusal(self.unavailable, os.geteuid()))
+        self.isolated = self.backend in confine.FULL
+        self.warning = "" if self.isolated else f"partial isolation ({self.backend}): {isolation.partial_rights(self.backend)}"
+        self._make_groups()
 
-    @staticmethod
-    def _partial_rights() -> str:
-        if os.geteuid() == 0:
-            return ("it runs as an unprivileged user of its own, yet it can read every world-readable file "
-                    "(the hidden tests among them) and reach the network.")
-        return "it runs with your user's rights: it can read what you can read and reach the network."
+    def _make_groups(self) -> None:
+        if self.backend == confine.PROCESS_ONLY:
+            groups, why = None, "the submissions run as the grader's own user"
+        else:
+            groups, why = cgroups.make_slot_groups(f"autograder-{os.getpid()}-{self.base_uid}", self.jobs,
+                                                   self.limits.memory_mb, self.limits.nproc)
+        self._groups = groups
+        bound = self.limits.memory_mb + cgroups.SLACK_MB
+        if groups is None:
+            self.notes.append(f"a submission's processes together are held to {bound} MB by a watch every "
+                              f"few milliseconds, not by a control group ({why})")
 
-    # -- grading ----------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """The backend and what it amounts to, for the summary, the report and each result."""
+        return isolation.label(self.backend)
+
+    def keeper(self, slot: int) -> _Peer:
+        """The slot's keeper, started on first use."""
+        keeper = self._keepers.get(slot)
+        if keeper is None:
+            keeper = self._keepers[slot] = self._new_keeper(self._config(self.backend, slot))
+        return keeper
+
+    def _restart(self, slot: int) -> None:
+        """After a failure on the grader's side: a new keeper for the slot (and a new zygote, if it ended)."""
+        old = self._keepers.pop(slot, None)
+        if old is not None:
+            old.close()
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is not None:
+                self._zygote.close()
+                self._start_zygote()
+                self._await_zygote()
+
+    # -- grading ----------------------------------------------------------------------------------------------
     def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
               slot: int = 0, plan: Plan | None = None) -> SubmissionResult:
         """Run every test against one submission in its own confined process; never raises for the student's sake.
@@ -236,6 +370,21 @@ class Sandbox:
         if prepared.status != "ok":
             return unrunnable(prepared, specs)
         start = time.perf_counter()
+        try:
+            with self._gate.shared():
+                result, output = self._grade_once(assignment, specs, prepared, slot, plan)
+        except GraderFailed:
+            with self._gate.exclusive():  # alone: if this submission breaks the grader, no one else pays for it
+                try:
+                    self._restart(slot)
+                    result, output = self._grade_once(assignment, specs, prepared, slot, plan)
+                except GraderFailed as exc:
+                    result, output = _grader_error(prepared, specs, exc), ""
+        return finish(result, prepared, output=output, duration_s=round(time.perf_counter() - start, 6),
+                      isolation=self.backend)
+
+    def _grade_once(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared, slot: int,
+                    plan: Plan | None) -> tuple[SubmissionResult, str]:
         with self._lock:
             self._counter += 1
             number = self._counter
@@ -243,27 +392,41 @@ class Sandbox:
         output_path = self._tmp / f"out-{slot}-{number}.txt"
         channel = None
         try:
-            workdir.mkdir(mode=0o700)
-            for name, text in prepared.files.items():
-                (workdir / name).write_text(text, "utf-8")
-            uid = self._slot_uid(slot)
-            if uid is not None:
-                for path in (workdir, *workdir.iterdir()):
-                    os.chown(path, uid, uid)
+            self._write_workdir(workdir, prepared, slot)
             deadline = time.monotonic() + self.limits.submission_timeout_s
-            channel = SandboxChannel(self, self._spawn_request(workdir, slot, load_request(assignment, prepared)),
-                                     output_path, deadline, plan)
+            spawn = {"op": "spawn", "workdir": str(workdir), "load": load_request(assignment, prepared),
+                     "hide": _installed_paths(tuple(assignment.forbid_imports)) if self.isolated else []}
+            channel = SandboxChannel(self, slot, spawn, output_path, deadline, plan)
             result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
-        except Exception as exc:  # the grader's own failure: a row that says so, never a crashed batch
-            result = SubmissionResult(prepared.student_id, "grader_error", f"{type(exc).__name__}: {exc}",
-                                      not_run(specs, "not graded: the grader failed; tell your instructor"), 0.0)
+        except GraderFailed:
+            raise
+        except Exception as exc:  # the grader's own bug: graded again once, then a row that says so
+            raise GraderFailed(f"{type(exc).__name__}: {exc}") from exc
         finally:
             if channel is not None:
-                channel.close()
+                channel.close(quiet=True)
             output = _read_head(output_path, self.limits.max_output_kb * 1024)
             shutil.rmtree(workdir, ignore_errors=True)
             output_path.unlink(missing_ok=True)
-        return finish(result, prepared, output=output, duration_s=round(time.perf_counter() - start, 6))
+        return result, output
+
+    def _write_workdir(self, workdir: Path, prepared: Prepared, slot: int) -> None:
+        """The submission's files (a notebook's cells in a file of their own): all its code ever travels through."""
+        workdir.mkdir(mode=0o700)
+        for name, text in prepared.files.items():
+            (workdir / name).write_text(text, "utf-8")
+        if prepared.cells is not None:
+            (workdir / CELLS_FILE).write_text(json.dumps(list(prepared.cells)), "utf-8")
+        uid = self._slot_uid(slot)
+        if uid is not None:
+            for path in (workdir, *workdir.iterdir()):
+                os.chown(path, uid, uid)
+
+
+def _grader_error(prepared: Prepared, specs: list[TestSpec], exc: BaseException) -> SubmissionResult:
+    """The row of a submission the grader could not grade, twice: not graded, never 0 points."""
+    return SubmissionResult(prepared.student_id, "grader_error", f"the grader failed twice: {exc}",
+                            not_run(specs, "not graded: the grader failed; tell your instructor"), 0.0)
 
 
 class SandboxChannel:
@@ -275,24 +438,25 @@ class SandboxChannel:
     trouble with an answer it did not ask for, ends the plan: from there on, one call at a time.
     """
 
-    def __init__(self, sandbox: Sandbox, spawn: dict, output_path: Path, deadline: float, plan: Plan | None = None):
-        self._sandbox, self._spawn, self._output_path, self._deadline = sandbox, spawn, output_path, deadline
+    def __init__(self, sandbox: Sandbox, slot: int, spawn: dict, output_path: Path, deadline: float,
+                 plan: Plan | None = None):
+        self._sandbox, self._slot, self._spawn = sandbox, slot, spawn
+        self._output_path, self._deadline = output_path, deadline
         self._sock: socket.socket | None = None
-        self._reader: _FrameReader | None = None
-        self._pid = 0
+        self._reader: wire.FrameReader | None = None
         self._plan, self._sent, self._next = plan, False, 0
         self._spare: dict[bytes, list[dict]] = {}  # answers read ahead that no test has asked for yet
 
     def _start(self) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        out_fd = os.open(self._output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        out_fd = os.open(self._output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
         try:
-            self._pid = self._sandbox._ask(self._spawn, fds=[theirs.fileno(), out_fd])["pid"]
+            self._sandbox.keeper(self._slot).ask(self._spawn, fds=[theirs.fileno(), out_fd])
         finally:
             theirs.close()
             os.close(out_fd)
         self._sock = mine
-        self._reader = _FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
+        self._reader = wire.FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
         what = f"`{message['name']}`" if "name" in message else "importing your file"
@@ -306,16 +470,24 @@ class SandboxChannel:
             reply = self._from_plan(frame, what)
             if reply is not None:
                 return reply
-        timeout = min(self._sandbox.limits.call_timeout_s, remaining)
         if self._sock is None:
             self._start()
-        end = time.monotonic() + timeout  # for the whole reply: a trickle of bytes must not extend it
+        end = self._end(time.monotonic())  # for the whole reply: a trickle of bytes must not extend it
         try:
-            self._sock.settimeout(timeout)
+            self._sock.settimeout(max(0.001, end - time.monotonic()))
             self._sock.sendall(frame)
         except OSError:
             pass  # the process is gone, or not reading: reading the answer says which
-        return self._read(what, end, timeout)
+        return self._read(what, end)
+
+    def _end(self, start: float) -> float:
+        """When an answer asked for at `start` is late: the call time limit later, or the submission's end."""
+        return min(self._deadline, start + self._sandbox.limits.call_timeout_s)
+
+    def _late(self, what: str, end: float) -> str:
+        if end >= self._deadline:
+            return f"{what} did not finish: the submission used up its total time limit"
+        return f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s"
 
     def _from_plan(self, frame: bytes, what: str) -> dict | None:
         """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
@@ -347,23 +519,24 @@ class SandboxChannel:
 
     def _read_planned(self, what: str) -> dict:
         """The next planned answer: each gets the call time limit from when the one before it arrived."""
-        start = max(time.monotonic(), self._last)
-        end = min(self._deadline, start + self._sandbox.limits.call_timeout_s)
-        reply = self._read(what, end, end - start)
+        reply = self._read(what, self._end(max(time.monotonic(), self._last)))
         self._next += 1
         self._last = time.monotonic()
         return reply
 
-    def _read(self, what: str, end: float, limit_s: float) -> dict:
-        """The next answer on the channel, by the monotonic time `end`; the process is killed on any trouble."""
+    def _read(self, what: str, end: float) -> dict:
+        """The next answer on the channel, by the monotonic time `end`; the process is killed on any trouble.
+
+        A process that ended is blamed on the submission only once its keeper confirms it is alive and has
+        cleaned up: if the keeper is gone too, the grader failed (`GraderFailed`), not the student."""
         try:
             body = self._reader.read(end)
-        except _TooBig:
+        except wire.FrameTooBig:
             self.close()
             raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
         except socket.timeout:
             self.close()
-            raise SubmissionTimeout(f"{what} did not finish within {limit_s:.3g} s") from None
+            raise SubmissionTimeout(self._late(what, end)) from None
         except (EOFError, ConnectionError, OSError):
             self.close()
             raise SubmissionCrashed(f"the process running your code ended during {what} "
@@ -374,51 +547,20 @@ class SandboxChannel:
             self.close()
             raise SubmissionCrashed(f"{what} sent back malformed data ({exc})") from None
 
-    def close(self) -> None:
-        """Kill the process group and everything of the slot's user; safe to call twice."""
+    def close(self, quiet: bool = False) -> None:
+        """Have the keeper end the process and everything it started; safe to call twice. `GraderFailed` if
+        the keeper is gone (unless `quiet`: the results are in, and the next use starts a new keeper)."""
         if self._sock is None:
             return
         self._sock.close()
         self._sock = self._reader = None
         self._plan = None  # a new process starts without it: one call at a time
         try:
-            self._sandbox._ask({"op": "kill", "pid": self._pid, "uid": self._spawn["uid"]})
-        except (OSError, AutograderError):
-            pass
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _FrameReader:
-    """Length-prefixed frames from a socket, read in large chunks (answers sent ahead arrive back to back)."""
-
-    def __init__(self, sock: socket.socket, max_size: int):
-        self.sock, self.max_size = sock, max_size
-        self.buffer = bytearray()
-
-    def read(self, end: float) -> bytes:
-        """One frame's body by the monotonic time `end` (`socket.timeout` otherwise, `EOFError` at the end)."""
-        size = None
-        while True:
-            if size is None and len(self.buffer) >= wire.HEADER.size:
-                (size,) = wire.HEADER.unpack_from(self.buffer)
-                if size > self.max_size:
-                    raise _TooBig()
-            if size is not None and len(self.buffer) >= wire.HEADER.size + size:
-                body = bytes(self.buffer[wire.HEADER.size:wire.HEADER.size + size])
-                del self.buffer[:wire.HEADER.size + size]
-                return body
-            left = end - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("timed out")
-            self.sock.settimeout(left)
-            want = 1 << 16 if size is None else max(1 << 16, wire.HEADER.size + size - len(self.buffer))
-            chunk = self.sock.recv(min(want, 1 << 22))
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
+            self._sandbox.keeper(self._slot).ask({"op": "kill"})
+        except GraderFailed:
+            if not quiet:
+                raise
+            self._sandbox._keepers.pop(self._slot, None)
 
 
 @functools.lru_cache(maxsize=8)
@@ -438,35 +580,58 @@ def _installed_paths(modules: tuple[str, ...]) -> list[str]:
     return sorted({*found, *(str(Path(p).resolve()) for p in found)})  # as bound (maybe via a link) and real
 
 
+@functools.lru_cache(maxsize=4)
+def _mount_points() -> tuple[str, ...]:
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return ()
+    return tuple(line.split()[4].replace("\\040", " ") for line in lines if len(line.split()) > 4)
+
+
+def _submounts(binds: list[str]) -> list[str]:
+    """The mount points below the bound paths: each is made read-only too."""
+    return sorted({m for m in _mount_points() for b in binds if m.startswith(b.rstrip("/") + "/")})
+
+
+def _uid_lock_folder() -> Path:
+    """Root's folder of uid-block locks: one only root can write, checked, never through a link."""
+    problems = []
+    for folder in UID_LOCK_FOLDERS:
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            problems.append(f"{folder}: {exc.strerror}")
+            continue
+        st = os.lstat(folder)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022:
+            return folder
+        problems.append(f"{folder} is a link, not root's own, or writable by others")
+    raise AutograderError("no safe folder for the sandbox's uid locks (" + "; ".join(problems) +
+                          "): remove what is in the way")
+
+
 def _lock_uid_block() -> tuple[int, int]:
     """A block of user ids no other grading run on this machine uses: (lock fd, first uid).
 
-    Each slot's processes run as their own uid, and cleanup kills every process
-    of that uid: two runs sharing a uid would kill each other's students.
+    Each slot's processes run as their own uid (as root); two runs sharing one would share their students'
+    rights. Only root runs need this: an ordinary user's run has a user namespace per slot instead.
     """
-    folder = Path(tempfile.gettempdir()) / "autograder-uids"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    for block in range(UID_BLOCKS):
-        fd = os.open(folder / f"{block}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        return fd, UID_BASE + block * UID_BLOCK
+    folder = os.open(_uid_lock_folder(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for block in range(UID_BLOCKS):
+            fd = os.open(f"{block}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd, UID_BASE + block * UID_BLOCK
+    finally:
+        os.close(folder)
     raise AutograderError(f"all {UID_BLOCKS} sandbox uid blocks are in use on this machine")
-
-
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    """`size` bytes from the zygote's control socket (the students' channels go through `_FrameReader`)."""
-    chunks, got = [], 0
-    while got < size:
-        chunk = sock.recv(min(size - got, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
 
 
 def _read_head(path: Path, limit: int) -> str:

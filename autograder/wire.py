@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import json
 import math
+import socket
 import struct
+import time
 
 import numpy as np
 
@@ -143,3 +145,71 @@ def loads(body: bytes):
         return json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or a 5000-digit integer
         raise WireError(f"message is not JSON ({type(exc).__name__})") from None
+
+
+# -- frames on a socket: the one reader and writer every process of the sandbox uses ----------------------------------
+class FrameTooBig(WireError):
+    """A frame's header announces more bytes than the reader accepts."""
+
+
+class FrameReader:
+    """Length-prefixed frames from a socket, read in large chunks (answers sent ahead arrive back to back).
+
+    `read(end)` waits until the monotonic time `end` (`socket.timeout` after it; None: no limit) and raises
+    `EOFError` when the peer closed the socket; file descriptors sent with a frame are kept in `fds`.
+    """
+
+    def __init__(self, sock: socket.socket, max_size: int = 1 << 30, max_fds: int = 0):
+        self.sock, self.max_size, self.max_fds = sock, max_size, max_fds
+        self.buffer = bytearray()
+        self.fds: list[int] = []
+
+    def read(self, end: float | None = None) -> bytes:
+        size = None
+        while True:
+            if size is None and len(self.buffer) >= HEADER.size:
+                (size,) = HEADER.unpack_from(self.buffer)
+                if size > self.max_size:
+                    raise FrameTooBig(f"a frame of {size} bytes is over the limit of {self.max_size}")
+            if size is not None and len(self.buffer) >= HEADER.size + size:
+                body = bytes(self.buffer[HEADER.size:HEADER.size + size])
+                del self.buffer[:HEADER.size + size]
+                return body
+            if end is not None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout("timed out")
+                self.sock.settimeout(left)
+            want = 1 << 16 if size is None else max(1 << 16, HEADER.size + size - len(self.buffer))
+            self._receive(min(want, 1 << 22))
+
+    def _receive(self, want: int) -> None:
+        if self.max_fds:
+            chunk, fds, _, _ = socket.recv_fds(self.sock, want, self.max_fds)
+            self.fds += fds
+        else:
+            chunk = self.sock.recv(want)
+        if not chunk:
+            raise EOFError
+        self.buffer += chunk
+
+    def take_fds(self) -> list[int]:
+        fds, self.fds = self.fds, []
+        return fds
+
+
+def send_message(sock: socket.socket, message, fds: tuple[int, ...] | list[int] = ()) -> None:
+    """One message as a frame; file descriptors, if any, ride on its first bytes."""
+    frame = dumps(message)
+    if fds:
+        sent = socket.send_fds(sock, [frame[:HEADER.size]], list(fds))
+        frame = frame[sent:]
+    sock.sendall(frame)
+
+
+def recv_message(reader: FrameReader, end: float | None = None):
+    """The next message from `reader` (parsed), or None when the peer has closed the socket."""
+    try:
+        return loads(reader.read(end))
+    except EOFError:
+        return None

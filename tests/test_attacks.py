@@ -143,35 +143,63 @@ def hash_tree(root: Path) -> dict[str, str]:
     return out
 
 
-def live_processes(uids: set[int], cwd_under: str | None = None, exclude: frozenset = frozenset()) -> list[str]:
-    """Processes (not zombies) running as one of `uids`, or with their working folder under `cwd_under`."""
+def _status(pid: str) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+
+
+OWN_PID_DEPTH = len(_status("self")["NSpid"].split())  # how many PID namespaces this process is nested in
+
+
+def all_pids() -> frozenset:
+    return frozenset(int(entry) for entry in os.listdir("/proc") if entry.isdigit())
+
+
+def live_processes(uids: set[int], cwd_under: str | None = None, exclude: frozenset = frozenset(),
+                   since: frozenset | None = None) -> list[str]:
+    """Processes (not zombies) running as one of `uids`, working under `cwd_under`, or (with `since`: the pids
+    alive before) started since in a PID namespace below this process's: where every submission runs."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) in exclude:
             continue
         try:
-            fields = dict(line.split(":", 1) for line in Path(f"/proc/{entry}/status").read_text().splitlines()
-                          if ":" in line)
+            fields = _status(entry)
             cwd = os.readlink(f"/proc/{entry}/cwd") if cwd_under else ""
         except OSError:
             continue  # gone meanwhile
         if fields.get("State", "").split()[:1] in (["Z"], ["X"]):
             continue
         ids = {int(u) for u in fields.get("Uid", "").split()}
-        if ids & uids or (cwd_under and cwd.startswith(cwd_under)):
+        nested = since is not None and int(entry) not in since and len(fields.get("NSpid", "").split()) > OWN_PID_DEPTH
+        if ids & uids or (cwd_under and cwd.startswith(cwd_under)) or nested:
             found.append(f"pid {entry} ({fields.get('Name', '').strip()}, uids {sorted(ids)}, cwd {cwd!r})")
     return found
 
 
 def settled_processes(uids: set[int], cwd_under: str | None = None, wait_s: float = 3.0,
-                      exclude: frozenset = frozenset()) -> list[str]:
+                      exclude: frozenset = frozenset(), since: frozenset | None = None) -> list[str]:
     """`live_processes`, after giving killed processes a moment to disappear."""
     end = time.monotonic() + wait_s
     while True:
-        found = live_processes(uids, cwd_under, exclude)
+        found = live_processes(uids, cwd_under, exclude, since)
         if not found or time.monotonic() > end:
             return found
         time.sleep(0.05)
+
+
+def below(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children...)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for tid in os.listdir(f"/proc/{current}/task"):
+                todo += [int(c) for c in Path(f"/proc/{current}/task/{tid}/children").read_text().split()]
+        except OSError:
+            continue
+        if current != pid:
+            found.append(current)
+    return found
 
 
 def planted_files(marker: str, folders: list[Path], trees: list[Path]) -> list[str]:
@@ -236,8 +264,9 @@ def recording_sandboxes(seen: list[dict]):
     class Recorded(Sandbox):
         def __enter__(self):
             entered = super().__enter__()
-            seen.append({"uids": {self.base_uid + slot for slot in range(self.jobs)} if self.isolated else set(),
-                         "tmp": str(self._tmp), "isolated": self.isolated, "warning": self.warning})
+            slot_uids = {self.base_uid + slot for slot in range(self.jobs)} if os.geteuid() == 0 else set()
+            seen.append({"uids": slot_uids, "tmp": str(self._tmp), "isolated": self.isolated,
+                         "warning": self.warning, "backend": self.backend})
             return entered
 
     original = grading.Sandbox
@@ -334,6 +363,7 @@ def battery(tmp_path_factory) -> Battery:
         subs = prepare_class(base / "class", list(HONEST) + ATTACK_IDS, values)
         course_before, subs_before = hash_tree(course), hash_tree(subs)  # after the first run's bytecode caches
         seen: list[dict] = []
+        pids_before = all_pids()
         start = time.perf_counter()
         with recording_sandboxes(seen):
             batch = grade_batch(ASSIGNMENT, subs, base / "out", jobs=2, limits=LIMITS, isolate=ISOLATE)
@@ -344,7 +374,7 @@ def battery(tmp_path_factory) -> Battery:
     battery = Battery(
         course=course, submissions=subs, out=out, batch=batch, alone=alone, seconds=seconds, sandbox=box,
         results={r.student_id: r for r in batch.results},
-        leftover_processes=settled_processes(box["uids"], box["tmp"]),
+        leftover_processes=settled_processes(box["uids"], box["tmp"], since=pids_before),
         planted=planted_files(session_tag, [Path("/tmp"), Path("/"), Path.home(), Path.cwd(), REPO,
                                             Path(os.__file__).parent, *site_packages, base],
                               [course, subs, out]),
@@ -557,7 +587,10 @@ def check_malformed_at_import(r, b):
 def check_escape(r, b):
     escape = report_line(r, "ESCAPE")
     assert len(escape) == 13 and not [k for k, v in escape.items() if v.startswith("ESCAPED")], escape
-    assert not {"proc", "sys", "etc", "home", "var"} & set(report_line(r, "ROOT"))
+    # Only the system's libraries, the student's folders, and the way down to the Python installation.
+    python = {Path(p).resolve().parts[1] for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    allowed = {"bin", "dev", "lib", "lib32", "lib64", "sbin", "usr", "tmp", "submission"} | python
+    assert set(report_line(r, "ROOT")) <= allowed and not {"proc", "sys", "etc", "var"} & set(report_line(r, "ROOT"))
 
 
 def check_memory_inspection(r, b):
@@ -566,15 +599,26 @@ def check_memory_inspection(r, b):
 
 def check_fill(r, b):
     fill = report_line(r, "FILL")
-    assert fill["workdir"]["written_mb"] <= 4 * LIMITS.fsize_mb and fill["workdir"]["error"], fill
-    assert fill["/tmp"]["written_mb"] <= 64 and fill["/tmp"]["error"], fill
+    for folder, limit_mb in (("workdir", 4 * LIMITS.fsize_mb), ("/tmp", 64)):
+        # The limit holds; a write failed there (or, on a slow machine, time ran out before it: still within it).
+        assert fill[folder]["written_mb"] <= limit_mb and (fill[folder]["error"] or fill[folder]["out_of_time"]), fill
 
 
 def check_fork_memory(r, b):
     from autograder.cgroups import SLACK_MB
 
-    held = report_line(r, "FORKMEM")["held_mb"]
-    assert 150 <= held <= LIMITS.memory_mb + SLACK_MB, f"the submission's processes held {held} MB together"
+    bound = LIMITS.memory_mb + SLACK_MB
+    if any("by a watch" in note for note in b.batch.notes):
+        # No control group here: the keeper's watch stops the largest process (or the submission) once they
+        # together hold more than the bound. It looks every few milliseconds, so they may get a little past it.
+        assert f"more than the {bound} MB a submission may use" in r.output, r.output
+        if "FORKMEM" in r.output:
+            report = report_line(r, "FORKMEM")
+            assert report["forked"] == 7 and report["held_mb"] < 7 * 150, report
+        return
+    report = report_line(r, "FORKMEM")
+    assert report["forked"] == 7, report  # the attack ran: seven processes, 1050 MB wanted
+    assert report["held_mb"] <= bound, f"the submission's processes held {report} together"
 
 
 def check_nothing_more(r, b):
@@ -586,7 +630,7 @@ CHECKS = {
     "array_and_tensor_subclasses__zero": check_not_plain_data,
     "close_channel_at_import__zero": check_crash_at_import,
     "daemon_outlives_submission__zero": check_nothing_more,
-    "stop_the_sweeper__zero": check_nothing_more,
+    "stop_every_process__zero": check_nothing_more,
     "deep_recursion__zero": check_recursion,
     "deeply_nested_return__zero": check_nested,
     "escape_the_sandbox__zero": check_escape,
@@ -654,43 +698,37 @@ def test_attack(battery, attack):
     assert_honest_unaffected(battery)
 
 
-@pytest.mark.parametrize("attack", ["daemon_outlives_submission__zero", "stop_the_sweeper__zero"])
+@pytest.mark.parametrize("attack", ["daemon_outlives_submission__zero", "stop_every_process__zero"])
 def test_a_daemon_dies_when_its_own_submission_ends(tmp_path, monkeypatch, attack):
-    """Not only when the run ends: the per-submission cleanup kills what escaped the process group,
-    even when the slot's sweeper was stopped by the student, and the next student is graded in full."""
+    """Not only when the run ends: when its submission is done, nothing it started is left below the slot's
+    keeper, even after it stopped every process it could signal, and the next student is graded in full."""
     course = write_course(tmp_path / "course")
     monkeypatch.setenv(COURSE_ENV, str(course))
     assignment = get_assignment(ASSIGNMENT)
     honest = read_entry(assignment, "honest", ATTACKS / "honest__full.py")
     prepared = read_entry(assignment, "daemon", ATTACKS / f"{attack}.py")
-    seen, sweepers = {}, set()
-    original_close, original_ask = sandbox_module.SandboxChannel.close, sandbox_module.Sandbox._ask
+    seen = {"before": [], "after": []}
+    original_close = sandbox_module.SandboxChannel.close
 
-    def ask_and_note_sweeper(box, message, *args, **kwargs):
-        reply = original_ask(box, message, *args, **kwargs)
-        sweepers.add(reply.get("sweeper", 0))
-        return reply
+    def close_and_look(channel, *args, **kwargs):
+        keeper = channel._sandbox.keeper(channel._slot).pid
+        seen["before"].append(below(keeper))
+        original_close(channel, *args, **kwargs)
+        seen["after"].append(below(keeper))
 
-    def close_and_look(channel):
-        uids = {channel._spawn["uid"]}
-        seen.setdefault("before", []).append(live_processes(uids, exclude=frozenset(sweepers)))
-        original_close(channel)
-        # The slot's sweeper (same user, forked once by the zygote) stays until the run ends; nothing else.
-        seen.setdefault("after", []).append(settled_processes(uids, exclude=frozenset(sweepers)))
-
-    monkeypatch.setattr(sandbox_module.Sandbox, "_ask", ask_and_note_sweeper)
     monkeypatch.setattr(sandbox_module.SandboxChannel, "close", close_and_look)
+    pids_before = all_pids()
     with Sandbox(LIMITS, jobs=1, isolate=True, course_root=course) as box:
         specs = collect(assignment)
-        first = box.grade(assignment, specs, honest, slot=0)  # the slot's sweeper exists from here on
+        first = box.grade(assignment, specs, honest, slot=0)
         result = box.grade(assignment, specs, prepared, slot=0)
         after = box.grade(assignment, specs, honest, slot=0)
-        work = Path(box._tmp)
+        work, uids = Path(box._tmp), {box.base_uid} if os.geteuid() == 0 else set()
     assert first.score == after.score == first.max_score
     assert abs(result.score) < TOLERANCE
     assert len(seen["before"][1]) >= 2, f"the daemon should have been running: {seen['before']}"
-    assert seen["after"] == [[], [], []] and sweepers - {0}, seen
-    assert settled_processes({box.base_uid}) == [], "the run is over: its sweeper too must be gone"
+    assert all(found == [] for found in seen["after"]), seen
+    assert settled_processes(uids, since=pids_before) == [], "the run is over: nothing of it may be left"
     assert not work.exists()
 
 
@@ -708,7 +746,7 @@ def degraded(tmp_path_factory):
     with course_env(course), recording_sandboxes(seen):
         batch = grade_batch(ASSIGNMENT, subs, base / "out", jobs=2, limits=LIMITS, isolate=False)
     (box,) = seen
-    leftovers = settled_processes(set(), box["tmp"])  # no uid to look for: processes working in its folder
+    leftovers = settled_processes(box["uids"], box["tmp"])  # processes of its slot uids, or working in its folder
     if Path(box["tmp"]).exists():
         leftovers.append(f"the sandbox folder {box['tmp']}")
     return batch, box, leftovers

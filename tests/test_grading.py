@@ -138,21 +138,32 @@ def test_bad_entries_get_their_own_row_and_the_batch_goes_on(toy_course, tmp_pat
 def test_partial_isolation_is_said_in_the_report_and_survives_a_resumed_run(toy_course, tmp_path):
     subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference"})
     first = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS, isolate=False)
-    assert "isolation turned off" in first.isolation_warning
-    assert "Isolation:</b> isolation turned off" in (tmp_path / "out" / "report.html").read_text()
+    assert first.isolation_warning.startswith("partial isolation")
+    assert "Isolation:</b> partial isolation" in (tmp_path / "out" / "report.html").read_text()
     again = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
-    assert again.reused == 1 and "isolation turned off" in again.isolation_warning
-    assert "isolation turned off" in (tmp_path / "out" / "report.html").read_text()
+    assert again.reused == 1 and again.isolation_warning.startswith("partial isolation")
+    assert "Isolation:</b> partial isolation" in (tmp_path / "out" / "report.html").read_text()
 
 
-def test_the_run_says_when_memory_is_limited_per_process_only(toy_course, tmp_path, monkeypatch):
-    """Without cgroup v1 memory and pids hierarchies, a submission's processes are limited one by one: said."""
+def _machine_has_slot_groups() -> bool:
+    from autograder import cgroups
+
+    groups, _ = cgroups.make_slot_groups(f"autograder-probe-{os.getpid()}", 1, 64, 8)
+    if groups is not None:
+        groups.remove()
+    return groups is not None
+
+
+def test_the_run_says_how_a_submissions_memory_is_held(toy_course, tmp_path, monkeypatch):
+    """With control groups, by them (no note); without (this machine's, or none), by the keeper's watch: said."""
     from autograder import cgroups
 
     subs = write_class(tmp_path / "subs", toy_course, {"alice": "@reference"})
-    batch = grade_batch("toy", subs, tmp_path / "out", jobs=1, isolate=True)
-    assert not [n for n in batch.notes if "memory is limited per process" in n]  # this machine has them
-    monkeypatch.setattr(cgroups, "available", lambda: "no cgroups on this machine")
-    batch = grade_batch("toy", subs, tmp_path / "out2", jobs=1, isolate=True)
-    assert "memory is limited per process, not per submission (no cgroups on this machine)" in batch.notes
+    batch = grade_batch("toy", subs, tmp_path / "out", jobs=1)
+    watched = [n for n in batch.notes if "by a watch" in n]
+    assert bool(watched) != _machine_has_slot_groups(), batch.notes
+    monkeypatch.setattr(cgroups, "make_slot_groups", lambda *args, **kwargs: (None, "no cgroups on this machine"))
+    batch = grade_batch("toy", subs, tmp_path / "out2", jobs=1)
+    assert any("by a watch every few milliseconds, not by a control group (no cgroups on this machine)" in n
+               for n in batch.notes), batch.notes
     assert batch.results[0].score == batch.results[0].max_score

@@ -1,5 +1,5 @@
-"""A setsid daemon, then SIGSTOP to every process of this user: the slot's sweeper (forked once by the
-zygote, same user) among them. The cleanup must still kill the daemon, and the next student be graded."""
+"""A setsid daemon, then SIGSTOP to every process this user may signal (a cleaner of the same user among
+them, if there is one). The cleanup must still kill the daemon, and the next student be graded."""
 import os
 import signal
 import time
