@@ -89,7 +89,9 @@ def check(assignment, path, hidden, in_process):
 @click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(64), help="Memory per submission.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
               help="Course roster: maps a Canvas or Moodle download's files to students.")
-def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster):
+@click.option("--replace", is_flag=True,
+              help="Drop the rows --out holds of students not in SUBMISSIONS (default: keep them).")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
@@ -97,7 +99,8 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     one file. It can also be a Canvas "Download Submissions" zip or a Moodle
     assignment download, with --roster to name the students (see
     docs/gradebooks.md). Re-running with the same --out grades only what is
-    new or changed.
+    new or changed; grading another folder (late work) into it keeps the
+    rows of students not in that folder, unless --replace.
 
     \b
     Example:
@@ -110,7 +113,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 
     limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
                     cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
-    options = dict(jobs=jobs, limits=limits)
+    options = dict(jobs=jobs, limits=limits, replace=replace)
     imported = None
     with progress_bar() as bar:
         if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)

@@ -22,12 +22,12 @@ from pathlib import Path
 from .course import Assignment, get_assignment
 from .errors import AutograderError
 from .late import TIMES_FILE, LatePolicy, Lateness, SubmissionTime, apply, assess, parse_override, read_times
+from .outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from .roster import Roster, Student, load_roster
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
 GRADES_FILE, FINAL_FILE = "grades.csv", "final_grades.csv"
 LATE_FILE, UNMATCHED_FILE, IMPORT_LOG = "late.csv", "unmatched.csv", "imported.csv"
-MARKER = Path(".results") / "assignment"
 MISSING = "missing"
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 # Columns Canvas's importer drops as totals (app/models/gradebook_importer.rb, NON_ASSIGNMENT_COLUMN_HEADERS).
@@ -110,10 +110,10 @@ def _number(text: str, where: str) -> float:
 def _assignment_of(grades_dir: Path, expected: str | None) -> Assignment:
     if not grades_dir.is_dir():
         raise AutograderError(f"{grades_dir}: no such grades folder (the --out folder of `autograder grade`)")
-    marker = grades_dir / MARKER
-    if not marker.is_file():
-        raise AutograderError(f"{grades_dir}: not a grades folder of `autograder grade` (no {MARKER})")
-    name = marker.read_text("utf-8").strip()
+    name = read_marker(grades_dir, MARKER)
+    if not name:
+        raise AutograderError(f"{grades_dir}: not a grades folder of `autograder grade` "
+                              f"(no {RESULTS_DIR}/{MARKER})")
     if expected and expected != name:
         raise AutograderError(f"{grades_dir} holds grades of {name}, not {expected}")
     return get_assignment(name)
@@ -340,9 +340,7 @@ def unmatched_csv(unmatched: list[Unmatched]) -> str:
 def export(platform: str, grades_dir: Path, roster_path: Path, out: Path, *, assignment_name: str | None = None,
            times_path: Path | None = None, late_policy: str | None = None, no_late_policy: bool = False,
            platform_id: str | None = None, moodle_identity: str = "email", title: str | None = None) -> ExportResult:
-    """Check everything, then write `out`, DIR/late.csv and DIR/unmatched.csv."""
-    from .grading import atomic_write  # noqa: PLC0415
-
+    """Check everything, then write `out`, DIR/late.csv and DIR/unmatched.csv (holding DIR, like `grade`)."""
     if platform == "gradescope":
         raise AutograderError(GRADESCOPE_MESSAGE)
     if platform not in PLATFORMS:
@@ -365,9 +363,11 @@ def export(platform: str, grades_dir: Path, roster_path: Path, out: Path, *, ass
             "blackboard": lambda: blackboard_csv(assignment, roster, rows, platform_id, title),
             "csv": lambda: plain_csv(rows)}[platform]()
     files = {"out": out, "late": grades_dir / LATE_FILE, "unmatched": grades_dir / UNMATCHED_FILE}
-    atomic_write(out, text)
-    atomic_write(files["late"], late_csv(rows))
-    atomic_write(files["unmatched"], unmatched_csv(unmatched))
+    refuse_links(files.values())
+    with hold(grades_dir):
+        atomic_write(out, text)
+        atomic_write(files["late"], late_csv(rows))
+        atomic_write(files["unmatched"], unmatched_csv(unmatched))
     return ExportResult(platform, assignment, out, rows, unmatched, policy, warnings, files)
 
 

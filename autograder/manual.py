@@ -17,6 +17,7 @@ import pandas as pd
 from . import report as R
 from .course import Assignment, get_assignment
 from .errors import AutograderError
+from .outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from .runner import SubmissionResult
 
 QUESTION, PROMPT, ANSWER, SCORE, COMMENT, NOTE = "question", "prompt", "answer", "score", "comment", "note"
@@ -155,18 +156,18 @@ def final_frame(assignment: Assignment, grades: pd.DataFrame, scores: dict) -> p
 
 def merge_manual(review_path: Path, out_dir: Path) -> Path:
     """Validate every row of the sheet, then write OUT/final_grades.csv; nothing is written on any error."""
-    from .grading import RESULTS_DIR, atomic_write  # noqa: PLC0415
-
-    marker, grades_path = out_dir / RESULTS_DIR / "assignment", out_dir / "grades.csv"
-    if not marker.is_file() or not grades_path.is_file():
+    grades_path, path = out_dir / "grades.csv", out_dir / "final_grades.csv"
+    refuse_links([out_dir, out_dir / RESULTS_DIR, grades_path, path])
+    name = read_marker(out_dir, MARKER)
+    if not name or not grades_path.is_file():
         raise AutograderError(f"{out_dir}: no grades here; run `autograder grade ... --out {out_dir}` first")
-    assignment = get_assignment(marker.read_text("utf-8").strip())
-    grades = pd.read_csv(grades_path, dtype={R.STUDENT_ID: str})
-    scores, problems = validate_sheet(assignment, list(grades[R.STUDENT_ID]), read_sheet(review_path))
-    if problems:
-        shown = "\n  ".join(problems[:200])
-        more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
-        raise AutograderError(f"{review_path}: {len(problems)} problem(s), nothing was written:\n  {shown}{more}")
-    path = out_dir / "final_grades.csv"
-    atomic_write(path, final_frame(assignment, grades, scores).to_csv(index=False))
+    assignment = get_assignment(name)
+    with hold(out_dir):
+        grades = pd.read_csv(grades_path, dtype={R.STUDENT_ID: str})
+        scores, problems = validate_sheet(assignment, list(grades[R.STUDENT_ID]), read_sheet(review_path))
+        if problems:
+            shown = "\n  ".join(problems[:200])
+            more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
+            raise AutograderError(f"{review_path}: {len(problems)} problem(s), nothing was written:\n  {shown}{more}")
+        atomic_write(path, final_frame(assignment, grades, scores).to_csv(index=False))
     return path

@@ -10,29 +10,21 @@ from . import report as R
 from .course import Assignment
 from .feedback import feedback_markdown
 from .manual import read_sheet, review_frame, review_html
+from .outfolder import FEEDBACK_DIR, atomic_write, digest, record_feedback, remove_unreported, written_feedback
 from .plots import barh_svg, histogram_svg
 from .runner import SubmissionResult
 
 
 def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
-                  warning: str = "") -> dict[str, Path]:
-    """Every report file of a batch; returns their paths by kind."""
-    from .grading import atomic_write  # noqa: PLC0415
-
+                  warning: str = "") -> tuple[dict[str, Path], tuple[str, ...]]:
+    """Every report file of a batch: (their paths by kind, notes on feedback files a person changed)."""
     grades = R.grades_frame(assignment, results)
     tests = R.tests_frame(results)
     paths = {"grades": out_dir / "grades.csv", "tests": out_dir / "tests.csv",
-             "feedback": out_dir / "feedback", "report": out_dir / "report.html"}
+             "feedback": out_dir / FEEDBACK_DIR, "report": out_dir / "report.html"}
     atomic_write(paths["grades"], grades.to_csv(index=False))
     atomic_write(paths["tests"], tests.to_csv(index=False))
-    current = set()
-    for result in results:
-        path = paths["feedback"] / f"{result.student_id}.md"
-        atomic_write(path, feedback_markdown(assignment, result), durable=False)  # rewritten from .results
-        current.add(path.name)
-    for stale in paths["feedback"].glob("*.md"):
-        if stale.name not in current:
-            stale.unlink()
+    notes = _write_feedback(assignment, results, out_dir)
     atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
     if assignment.questions:
         paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
@@ -40,7 +32,20 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
         review = review_frame(assignment, results, previous)
         atomic_write(paths["review"], review.to_csv(index=False))
         atomic_write(paths["review_html"], review_html(assignment, review))
-    return paths
+    return paths, notes
+
+
+def _write_feedback(assignment: Assignment, results: list[SubmissionResult], out_dir: Path) -> tuple[str, ...]:
+    """feedback/<id>.md of every row; the grader's earlier ones of students no longer reported are deleted,
+    unless a person changed them (said in the notes returned). Other files there are never touched."""
+    before, written = written_feedback(out_dir), {}
+    for result in results:
+        name, text = f"{result.student_id}.md", feedback_markdown(assignment, result)
+        atomic_write(out_dir / FEEDBACK_DIR / name, text, durable=False)  # rewritten from .results
+        written[name] = digest(text)
+    notes = remove_unreported(out_dir, before, written)
+    record_feedback(out_dir, written)
+    return tuple(notes)
 
 
 def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:

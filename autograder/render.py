@@ -60,6 +60,10 @@ def progress_bar():
         bar.close()
 
 
+def _rows(n: int) -> str:
+    return f"{n} earlier row{'' if n == 1 else 's'}"
+
+
 def batch_summary(batch) -> str:
     """The one-screen summary printed after `autograder grade`."""
     results = batch.results
@@ -75,6 +79,11 @@ def batch_summary(batch) -> str:
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
     lines.append("  status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    if batch.kept:
+        lines.append(f"  {_rows(batch.kept)} kept (students not in this folder; --replace drops them)")
+    if batch.dropped:
+        shown = ", ".join(batch.dropped[:10]) + (" ..." if len(batch.dropped) > 10 else "")
+        lines.append(f"  {_rows(len(batch.dropped))} dropped (--replace): {shown}")
     for r in batch.not_graded[:10]:
         lines.append(f"  ! {r.student_id}: {r.status}: {r.message.splitlines()[0] if r.message else ''}")
     if len(batch.not_graded) > 10:
