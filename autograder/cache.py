@@ -15,9 +15,8 @@ from pathlib import Path
 from .collect import HIDDEN, PUBLIC
 from .course import Assignment
 from .outfolder import read_own
-from .runner import FAILED, PARTIAL, PASSED, SKIPPED, SubmissionResult, TestOutcome
+from .runner import FAILED, GRADER_ERROR, PARTIAL, PASSED, SKIPPED, SubmissionResult, TestOutcome
 
-GRADER_ERROR = "grader_error"
 RESULT_FIELDS = {f.name for f in dataclasses.fields(SubmissionResult)} | {"tests_key"}
 OUTCOME_FIELDS = {f.name for f in dataclasses.fields(TestOutcome)}
 OUTCOMES = (PASSED, FAILED, PARTIAL, SKIPPED)
@@ -87,7 +86,7 @@ def load_saved(cache_dir: Path, assignment: Assignment, key: str, student_id: st
     """The saved result of the submission at hand (same content, same tests), unless it must be graded again:
     a grader's failure always is."""
     result = parse_result(_load(cache_dir / f"{student_id}.json"), assignment, student_id, key)
-    if result is None or result.digest != digest or result.status == GRADER_ERROR:
+    if result is None or result.digest != digest or not result.has_score:
         return None
     return result
 

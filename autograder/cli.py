@@ -238,7 +238,7 @@ def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_p
                     late_policy=late_policy, no_late_policy=no_late_policy, platform_id=platform_id,
                     moodle_identity=moodle_identity, title=title)
     click.echo(summary(result))
-    sys.exit(ExitCode.NOT_GRADED if result.unmatched else ExitCode.OK)
+    sys.exit(ExitCode.NOT_GRADED if result.unmatched or result.not_graded else ExitCode.OK)
 
 
 @main.command()

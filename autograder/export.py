@@ -24,11 +24,13 @@ from .errors import AutograderError
 from .late import TIMES_FILE, LatePolicy, Lateness, SubmissionTime, apply, assess, parse_override, read_times
 from .outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from .roster import Roster, Student, load_roster
+from .runner import GRADER_ERROR
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
 GRADES_FILE, FINAL_FILE = "grades.csv", "final_grades.csv"
 LATE_FILE, UNMATCHED_FILE, IMPORT_LOG = "late.csv", "unmatched.csv", "imported.csv"
 MISSING = "missing"
+MOODLE_NO_GRADE = "-"  # load_data.php: '' or '-' is no grade
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 # Columns Canvas's importer drops as totals (app/models/gradebook_importer.rb, NON_ASSIGNMENT_COLUMN_HEADERS).
 CANVAS_TOTALS = ("Current Score", "Current Points", "Current Grade", "Final Score", "Final Points", "Final Grade",
@@ -46,16 +48,16 @@ GRADESCOPE_MESSAGE = ("Gradescope grades submissions itself and has no gradebook
 
 @dataclass(frozen=True)
 class Row:
-    """One roster student's line: raw score, late penalty, final score."""
+    """One roster student's line: raw score, late penalty, final score (all None: not graded, no grade)."""
 
     student: Student
     status: str
-    raw: float
+    raw: float | None
     max_points: float
     time: SubmissionTime | None
     lateness: Lateness
-    penalty: float
-    final: float
+    penalty: float | None
+    final: float | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Unmatched:
 
     student_id: str
     status: str
-    score: float
+    score: float | None
     reason: str
 
 
@@ -81,9 +83,17 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def not_graded(self) -> list[Row]:
+        """Rows with a submission but no score (the grader failed): no grade was written for them."""
+        return [r for r in self.rows if r.final is None]
 
-def fmt(value: float) -> str:
-    """A score as platforms read it: '.' for decimals, at most two of them, no exponent, no separators."""
+
+def fmt(value: float | None) -> str:
+    """A score as platforms read it: '.' for decimals, at most two of them, no exponent, no separators;
+    empty for no score."""
+    if value is None:
+        return ""
     text = f"{round(value, 2) + 0.0:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
@@ -105,6 +115,13 @@ def _number(text: str, where: str) -> float:
     if not math.isfinite(value):
         raise AutograderError(f"{where}: {text!r} is not a finite number")
     return value
+
+
+def _score(row: dict[str, str], where: str) -> float | None:
+    """A row's score; None when it has none: the grader failed to grade it (its cell is empty)."""
+    if row["status"] == GRADER_ERROR or not row["score"].strip():
+        return None
+    return _number(row["score"], where)
 
 
 def _assignment_of(grades_dir: Path, expected: str | None) -> Assignment:
@@ -156,7 +173,7 @@ def read_grades(grades_dir: Path, assignment_name: str | None = None) -> tuple[A
         if abs(_number(row["max_score"], where) - expected_max) > 1e-6:
             raise AutograderError(f"{where}: max_score {row['max_score']} is not {assignment.name}'s "
                                   f"{expected_max:g}; is this folder from another assignment or version?")
-        rows[sid] = {"status": row["status"], "score": _number(row["score"], where)}
+        rows[sid] = {"status": row["status"], "score": _score(row, where)}
     if not final and assignment.questions:
         warnings.append(f"no {FINAL_FILE}: exporting autograded points only, without the "
                         f"{assignment.manual_points:g} points of written questions (run `autograder merge-manual`)")
@@ -233,7 +250,8 @@ def build_rows(assignment: Assignment, roster: Roster, matched: dict[str, tuple[
         grade = matched[student.student_id][1]
         time = times.get(student.student_id)
         lateness = assess(policy, assignment.due, time)
-        penalty, final = apply(policy, lateness, grade["score"], max_points)
+        penalty, final = (None, None) if grade["score"] is None else apply(policy, lateness, grade["score"],
+                                                                           max_points)
         rows.append(Row(student, grade["status"], grade["score"], max_points, time, lateness, penalty, final))
     return rows
 
@@ -289,12 +307,12 @@ def moodle_csv(assignment: Assignment, roster: Roster, rows: list[Row], identity
         raise AutograderError(f"--moodle-identity must be one of {', '.join(MOODLE_IDENTITIES)}")
     column, label = MOODLE_IDENTITIES[identity]
     _require(roster, (column,), f"moodle (identified by {identity})")
-    over = [r.student.student_id for r in rows if r.final > r.max_points + 1e-9]
+    over = [r.student.student_id for r in rows if r.final is not None and r.final > r.max_points + 1e-9]
     if over:
         raise AutograderError(f"scores above the {rows[0].max_points:g} points possible for {', '.join(over[:10])}: "
                               f"Moodle rejects the whole import")
     table = [[label, (title or assignment.title).strip()]]
-    table += [[getattr(r.student, column), fmt(r.final)] for r in rows]
+    table += [[getattr(r.student, column), MOODLE_NO_GRADE if r.final is None else fmt(r.final)] for r in rows]
     return _to_csv(table)
 
 
@@ -371,20 +389,28 @@ def export(platform: str, grades_dir: Path, roster_path: Path, out: Path, *, ass
     return ExportResult(platform, assignment, out, rows, unmatched, policy, warnings, files)
 
 
+def _points(score: float | None) -> str:
+    return "not graded" if score is None else f"{fmt(score)} points"
+
+
 def summary(result: ExportResult) -> str:
     """The lines `autograder export` prints."""
     rows = result.rows
     counts = {"missing": sum(r.status == MISSING for r in rows),
               "late": sum(r.lateness.days_late > 0 for r in rows),
-              "penalised": sum(r.penalty > 0 for r in rows)}
+              "penalised": sum((r.penalty or 0) > 0 for r in rows)}
     lines = [f"{result.assignment.name} -> {result.platform}: {len(rows)} roster students "
              f"({len(rows) - counts['missing']} with a submission, {counts['missing']} missing: zero), "
              f"{counts['late']} late, {counts['penalised']} penalised",
              f"  late policy: {result.policy.describe() if result.policy else 'none'}"]
     lines += [f"  warning: {w}" for w in result.warnings]
+    if result.not_graded:
+        lines.append(f"  {len(result.not_graded)} not graded (no grade written): the grader failed on them")
+        lines += [f"  ! {r.student.student_id}: not graded ({r.status}): no grade written; grade it again"
+                  for r in result.not_graded]
     if result.unmatched:
         lines.append(f"  {len(result.unmatched)} graded submission(s) not in the roster, kept out of the export "
                      f"(listed in {result.files['unmatched']}):")
-        lines += [f"  ! {u.student_id} ({u.status}, {fmt(u.score)} points): {u.reason}" for u in result.unmatched]
+        lines += [f"  ! {u.student_id} ({u.status}, {_points(u.score)}): {u.reason}" for u in result.unmatched]
     lines.append(f"Wrote {result.out}  Late: {result.files['late']}  Unmatched: {result.files['unmatched']}")
     return "\n".join(lines)

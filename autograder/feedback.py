@@ -13,6 +13,7 @@ STATUS_TEXT = {
     "crashed": "the process running your file ended while importing it",
     "grader_error": "not graded: the grader failed (not your fault); your instructor has been told",
 }
+NOT_RUN = ("not graded", "–")
 OUTCOME_MARK = {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡 partly passed", "skipped": "⏭ skipped"}
 
 
@@ -27,7 +28,10 @@ def _block(text: str) -> list[str]:
 def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
     """The feedback file of one student, in Markdown."""
     lines = [f"# {assignment.title} ({assignment.name}): feedback for {result.student_id}", ""]
-    lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
+    if result.has_score:
+        lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
+    else:
+        lines.append("**Score: not graded** (no score until your submission is graded again)")
     if assignment.questions:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded by a person.")
     lines.append("")
@@ -35,8 +39,8 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         lines += [f"**Status:** {STATUS_TEXT.get(result.status, result.status)}.", "", *_block(result.message), ""]
     lines += ["| Test | Kind | Result | Points |", "|---|---|---|---|"]
     for o in result.outcomes:
-        lines.append(f"| `{o.test}` | {o.visibility} | {OUTCOME_MARK.get(o.outcome, o.outcome)} | "
-                     f"{o.points:g} / {o.max_points:g} |")
+        mark, points = (OUTCOME_MARK.get(o.outcome, o.outcome), f"{o.points:g}") if result.has_score else NOT_RUN
+        lines.append(f"| `{o.test}` | {o.visibility} | {mark} | {points} / {o.max_points:g} |")
     lines.append("")
     failed = [o for o in result.outcomes if o.outcome != PASSED and o.message]
     if failed and result.status == "graded":

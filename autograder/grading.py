@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import GRADER_ERROR, drop_saved, earlier_results, load_saved, result_to_json
+from .cache import drop_saved, earlier_results, load_saved, result_to_json
 from .collect import TestSpec, collect
 from .course import Assignment, get_assignment
 from .errors import AutograderError
@@ -23,7 +23,7 @@ from .oracles import STORE, unstored
 from .outfolder import (MARKER, RESULTS_DIR, WARNING_FILE, atomic_write, grader_paths, hold, read_marker,
                         refuse_links)
 from .planning import record_plan
-from .runner import SubmissionResult
+from .runner import GRADER_ERROR, SubmissionResult
 from .sandbox import Limits, Sandbox
 from .scheduling import LocalScheduler, Scheduler
 from .submissions import Prepared, discover, read_entry

@@ -50,7 +50,7 @@ def _write_feedback(assignment: Assignment, results: list[SubmissionResult], out
 
 def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:
     """The score histogram and, if any test ran, the pass rate per test, as inline SVG."""
-    plots = [histogram_svg(grades[R.SCORE].tolist(), assignment.max_score, min(20, max(5, len(grades) // 2)),
+    plots = [histogram_svg(grades[R.SCORE].dropna().tolist(), assignment.max_score, min(20, max(5, len(grades) // 2)),
                            "Score distribution", f"score (out of {assignment.max_score:g})")]
     rates = R.pass_rates(tests)
     if not rates.empty:

@@ -27,6 +27,7 @@ import io
 import re
 import textwrap
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -500,3 +501,68 @@ def test_times_file_errors(tmp_path):
         path.write_text(text)
         with pytest.raises(AutograderError, match=message):
             read_times(path)
+
+
+# ---- a grader failure is never a grade -------------------------------------------------------------------------
+
+def _grader_failure(sid: str) -> runner.SubmissionResult:
+    tests = [("test_square_shape", 1.0), ("test_square_values", 2.0), ("test_cube_values", 1.0)]
+    outcomes = tuple(runner.TestOutcome(t, "hidden", 0.0, m, "failed", "not graded: the grader failed", 0.0)
+                     for t, m in tests)
+    return runner.SubmissionResult(sid, "grader_error", "OSError: boom", outcomes, 0.1)
+
+
+@pytest.fixture
+def with_a_grader_failure(graded):
+    """s2's submission could not be graded: the grader failed."""
+    results = [_result(s, p) for s, p in POINTS.items() if s != "s2"] + [_grader_failure("s2")]
+    (graded / "grades.csv").write_text(grades_frame(get_assignment("toy"), results).to_csv(index=False))
+    return graded
+
+
+@pytest.mark.parametrize("platform, who, column, no_grade", [
+    ("canvas", "1002", 1, ""), ("moodle", "bo@example.edu", 0, "-"), ("blackboard", "bo.bb", 2, ""),
+    ("csv", "s2", 0, ""),
+])
+def test_a_grader_failure_gets_no_grade_in_any_export(with_a_grader_failure, platform, who, column, no_grade):
+    result, out = _export(with_a_grader_failure, platform)
+    rows = {r[column]: r for r in csv.reader(io.StringIO(out.read_text()))}
+    if platform == "csv":
+        row = dict(zip(E.CSV_COLUMNS, rows[who]))
+        assert row["status"] == "grader_error" and row["raw_score"] == row["final_score"] == row["penalty"] == ""
+    else:
+        assert rows[who][-1] == no_grade
+    others = {"canvas": "1001", "moodle": "ada@example.edu", "blackboard": "ada.bb", "csv": "s1"}[platform]
+    assert rows[others][-1 if platform != "csv" else E.CSV_COLUMNS.index("final_score")] == "4"
+    checks = {"canvas": lambda d: canvas_would_accept(d),
+              "moodle": lambda d: moodle_would_accept(d, {f"{n}@example.edu" for n in ("ada", "bo", "cy", "di")}, 6),
+              "blackboard": lambda d: blackboard_would_accept(d, {"ada.bb", "bo.bb", "cy.bb", "di.bb"}),
+              "csv": lambda d: []}
+    assert checks[platform](out.read_bytes()) == []
+    late = {r["student_id"]: r for r in csv.DictReader(io.StringIO((with_a_grader_failure / "late.csv").read_text()))}
+    assert late["s2"]["final_score"] == "" and late["s2"]["status"] == "grader_error"
+    assert [r.student.student_id for r in result.not_graded] == ["s2"]
+    assert "! s2: not graded (grader_error): no grade written; grade it again" in E.summary(result)
+
+
+def test_export_exits_1_when_a_row_is_not_graded(with_a_grader_failure):
+    graded = with_a_grader_failure
+    (graded / "grades.csv").write_text((graded / "grades.csv").read_text().replace("stranger", "s3"))  # all matched
+    result = CliRunner().invoke(main, ["export", "csv", str(graded), "--roster", str(graded.parent / "roster.csv"),
+                                       "--out", str(graded.parent / "x.csv")])
+    assert result.exit_code == ExitCode.NOT_GRADED, result.output
+    assert "1 not graded (no grade written)" in result.output
+
+
+def test_a_grader_failure_merged_with_written_points_is_still_not_graded(with_a_grader_failure):
+    from autograder.manual import final_frame
+
+    graded = with_a_grader_failure
+    grades = pd.read_csv(graded / "grades.csv", dtype={"student_id": str})
+    final = final_frame(get_assignment("toy"), grades, {(s, "q1"): 1.0 for s in grades["student_id"]})
+    (graded / "final_grades.csv").write_text(final.to_csv(index=False))
+    row = next(r for r in csv.DictReader(io.StringIO((graded / "final_grades.csv").read_text()))
+               if r["student_id"] == "s2")
+    assert row["auto_score"] == "" and row["score"] == "" and row["manual_score"] == "1.0"
+    result, out = _export(graded, "canvas")
+    assert {r[1]: r[-1] for r in csv.reader(io.StringIO(out.read_text()))}["1002"] == ""
