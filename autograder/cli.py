@@ -11,6 +11,7 @@ from . import api
 from .course import list_assignments
 from .errors import AutograderError
 from .exitcodes import ExitCode
+from .safetext import terminal_safe
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
@@ -21,8 +22,8 @@ class Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except AutograderError as exc:
-            click.echo(f"Error: {exc}", err=True)
+        except AutograderError as exc:  # may quote a student's id or file name: no terminal escapes
+            click.echo(f"Error: {terminal_safe(str(exc))}", err=True)
             ctx.exit(ExitCode.USAGE)
 
 
@@ -130,7 +131,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
             batch = grade_batch(assignment, submissions, out_dir, on_start=bar.start, on_result=bar.update,
                                 **options)
     if imported is not None:
-        click.echo(imported.summary())
+        click.echo(terminal_safe(imported.summary()))  # names and file names from the download
     click.echo(batch_summary(batch))
     sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
 

@@ -1,8 +1,13 @@
-"""What a student may see about their own submission: tests, outcomes, hints. Never an expected value."""
+"""What a student may see about their own submission: tests, outcomes, hints. Never an expected value.
+
+Everything a student controls (their id, messages, notebook notes, what their code printed) is in a code span
+or a fenced block it cannot close, without terminal escapes: nothing of it becomes Markdown or HTML.
+"""
 from __future__ import annotations
 
 from .course import Assignment
 from .runner import PASSED, SubmissionResult
+from .safetext import markdown_code, terminal_safe
 
 STATUS_TEXT = {
     "graded": "graded",
@@ -18,7 +23,8 @@ OUTCOME_MARK = {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡
 
 
 def _block(text: str) -> list[str]:
-    """A fenced block that the text itself cannot close."""
+    """A fenced block that the text itself cannot close, without what would move a terminal's cursor."""
+    text = terminal_safe(text)
     fence = "```"
     while fence in text:
         fence += "`"
@@ -27,7 +33,8 @@ def _block(text: str) -> list[str]:
 
 def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
     """The feedback file of one student, in Markdown."""
-    lines = [f"# {assignment.title} ({assignment.name}): feedback for {result.student_id}", ""]
+    student = markdown_code(terminal_safe(result.student_id, one_line=True))
+    lines = [f"# {assignment.title} ({assignment.name}): feedback for {student}", ""]
     if result.has_score:
         lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
     else:
@@ -50,7 +57,7 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
             lines += ["", *_block(o.message.strip()), ""]
     notes = result.extra.get("notes", [])
     if notes:
-        lines += ["## Notes on your notebook", "", *[f"- {n}" for n in notes], ""]
+        lines += ["## Notes on your notebook", "", *_block("\n".join(f"- {n}" for n in notes)), ""]
     if result.output.strip():
         lines += ["## What your code printed", "", *_block(result.output.rstrip()[:4000]), ""]
     return "\n".join(lines).rstrip() + "\n"

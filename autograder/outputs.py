@@ -1,4 +1,7 @@
-"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically."""
+"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically.
+
+The CSV files are for spreadsheets: no text cell in them can run as a formula (`safetext.spreadsheet_safe`);
+the grader's own readers undo that (`manual.read_sheet`, `export`)."""
 from __future__ import annotations
 
 import html
@@ -13,6 +16,7 @@ from .manual import read_sheet, review_frame, review_html
 from .outfolder import FEEDBACK_DIR, atomic_write, digest, record_feedback, remove_unreported, written_feedback
 from .plots import barh_svg, histogram_svg
 from .runner import SubmissionResult
+from .safetext import spreadsheet_csv
 
 
 def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
@@ -22,15 +26,15 @@ def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_d
     tests = R.tests_frame(results)
     paths = {"grades": out_dir / "grades.csv", "tests": out_dir / "tests.csv",
              "feedback": out_dir / FEEDBACK_DIR, "report": out_dir / "report.html"}
-    atomic_write(paths["grades"], grades.to_csv(index=False))
-    atomic_write(paths["tests"], tests.to_csv(index=False))
+    atomic_write(paths["grades"], spreadsheet_csv(grades))
+    atomic_write(paths["tests"], spreadsheet_csv(tests))
     notes = _write_feedback(assignment, results, out_dir)
     atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
     if assignment.questions:
         paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
         previous = read_sheet(paths["review"]) if paths["review"].is_file() else None
         review = review_frame(assignment, results, previous)
-        atomic_write(paths["review"], review.to_csv(index=False))
+        atomic_write(paths["review"], spreadsheet_csv(review))
         atomic_write(paths["review_html"], review_html(assignment, review))
     return paths, notes
 

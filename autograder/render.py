@@ -1,10 +1,20 @@
-"""Text for people: the self-check output a student reads in a terminal."""
+"""Text for people: the self-check output a student reads in a terminal, and the summary of a batch.
+
+What a student controls (ids, messages, what their code printed) is printed without terminal escapes,
+control or bidi characters (`safetext.terminal_safe`): it cannot rewrite the lines around it.
+"""
 from __future__ import annotations
 
 import contextlib
 import sys
 
 from .runner import PASSED, SubmissionResult
+from .safetext import terminal_safe
+
+
+def _line(text: str) -> str:
+    """A student's text shown inside one line."""
+    return terminal_safe(text, one_line=True)
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}
 
@@ -12,23 +22,22 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP
 def format_check(result: SubmissionResult) -> str:
     """Per-test lines, the hint under each failure, and a total."""
     lines = []
+    message = terminal_safe(result.message)
     if not result.has_score:
-        lines += [f"Your submission was not graded: the grader failed (not your fault): {result.message}", ""]
+        lines += [f"Your submission was not graded: the grader failed (not your fault): {message}", ""]
     elif result.status != "graded":
-        lines.append(f"Your submission could not be tested: {result.message}")
-        lines.append("")
+        lines += [f"Your submission could not be tested: {message}", ""]
     else:
         for o in result.outcomes:
             lines.append(f"{MARKS.get(o.outcome, o.outcome.upper())}  {o.test}  ({o.points:g}/{o.max_points:g})")
             if o.outcome != PASSED and o.message:
-                lines.extend(f"      {line}" for line in o.message.splitlines())
+                lines.extend(f"      {line}" for line in terminal_safe(o.message).splitlines())
     passed = sum(o.outcome == PASSED for o in result.outcomes)
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points"
                  if result.has_score else f"not graded: no score out of {result.max_score:g} points")
-    for note in result.extra.get("notes", []):
-        lines.append(f"note: {note}")
+    lines += [f"note: {_line(note)}" for note in result.extra.get("notes", [])]
     if result.output.strip():
-        lines.append("\nWhat your code printed:\n" + result.output.rstrip())
+        lines.append("\nWhat your code printed:\n" + terminal_safe(result.output.rstrip()))
     return "\n".join(lines)
 
 
@@ -48,7 +57,7 @@ class _Progress:
         if self._bar is not None:
             self._bar.update(1)
             score = f"{result.score:g}" if result.has_score else "not graded"
-            self._bar.set_postfix_str(f"{result.student_id}: {score}", refresh=False)
+            self._bar.set_postfix_str(f"{_line(result.student_id)}: {score}", refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -83,7 +92,7 @@ def _scores_line(results: list[SubmissionResult], full: float) -> list[str]:
 
 def _problem_line(r: SubmissionResult) -> str:
     status = r.status if r.has_score else f"{r.status} (not graded, no score)"
-    return f"  ! {r.student_id}: {status}: {r.message.splitlines()[0] if r.message else ''}"
+    return f"  ! {_line(r.student_id)}: {status}: {_line(r.message.splitlines()[0]) if r.message else ''}"
 
 
 def batch_summary(batch) -> str:
@@ -100,14 +109,14 @@ def batch_summary(batch) -> str:
     if batch.kept:
         lines.append(f"  {_rows(batch.kept)} kept (students not in this folder; --replace drops them)")
     if batch.dropped:
-        shown = ", ".join(batch.dropped[:10]) + (" ..." if len(batch.dropped) > 10 else "")
+        shown = ", ".join(map(_line, batch.dropped[:10])) + (" ..." if len(batch.dropped) > 10 else "")
         lines.append(f"  {_rows(len(batch.dropped))} dropped (--replace): {shown}")
     lines += [_problem_line(r) for r in batch.not_graded[:10]]
     if len(batch.not_graded) > 10:
         lines.append(f"  ! ... and {len(batch.not_graded) - 10} more (see grades.csv)")
     if batch.isolation_warning:
         lines.append(f"  warning: {batch.isolation_warning}")
-    lines += [f"  note: {note}" for note in batch.notes]
+    lines += [f"  note: {_line(note)}" for note in batch.notes]
     files = batch.files
     lines.append(f"Report: {files.get('report')}")
     lines.append(f"Grades: {files.get('grades')}  Tests: {files.get('tests')}  Feedback: {files.get('feedback')}/")

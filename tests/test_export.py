@@ -566,3 +566,61 @@ def test_a_grader_failure_merged_with_written_points_is_still_not_graded(with_a_
     assert row["auto_score"] == "" and row["score"] == "" and row["manual_score"] == "1.0"
     result, out = _export(graded, "canvas")
     assert {r[1]: r[-1] for r in csv.reader(io.StringIO(out.read_text()))}["1002"] == ""
+
+
+# ---- what people open is safe: formulas in the gradebook files ---------------------------------------------------
+
+FORMULA_ROSTER = ROSTER.replace("s1,Ada,Example,ada@example.edu,A,", "s1,=cmd|' /C calc'!A0,@SUM(1),ada@example.edu,+A,")
+
+
+def _formula_cells(path):
+    from autograder.safetext import formula_like
+
+    return [c for row in csv.reader(io.StringIO(path.read_text())) for c in row if formula_like(c)]
+
+
+@pytest.mark.parametrize("platform", ["canvas", "moodle", "blackboard", "csv"])
+def test_roster_names_and_titles_never_reach_a_gradebook_file_as_formulas(graded, platform):
+    (graded.parent / "roster.csv").write_text(FORMULA_ROSTER)
+    _, out = _export(graded, platform, **({} if platform == "csv" else {"title": "=Total"}))
+    assert _formula_cells(out) == [] and _formula_cells(graded / "late.csv") == []
+    data = out.read_bytes()
+    validators = {"canvas": lambda: canvas_would_accept(data),
+                  "moodle": lambda: moodle_would_accept(data, {f"{n}@example.edu" for n in ("ada", "bo", "cy", "di")},
+                                                        grademax=6.0),
+                  "blackboard": lambda: blackboard_would_accept(data, {"ada.bb", "bo.bb", "cy.bb", "di.bb"}),
+                  "csv": lambda: []}
+    assert validators[platform]() == []
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    if platform == "canvas":
+        assert rows[0][-1] == "'=Total (4242)" and rows[2][:5] == ["'@SUM(1), =cmd|' /C calc'!A0", "1001", "SIS-1",
+                                                                   "ada", "'+A"]
+    if platform == "blackboard":
+        assert rows[1][:3] == ["'@SUM(1)", "'=cmd|' /C calc'!A0", "ada.bb"]
+
+
+@pytest.mark.parametrize("platform, change, message", [
+    ("canvas", ",SIS-1,ada,", "s1's sis_login_id '=ada'"),
+    ("canvas", ",1001,SIS-1,", "s1's canvas_user_id '-1001'"),
+    ("moodle", ",ada@example.edu,", "s1's email '@ada@example.edu'"),
+    ("blackboard", ",ada.bb", "s1's blackboard_username '+ada.bb'"),
+])
+def test_an_id_the_platform_matches_on_is_never_escaped_a_formula_one_is_refused(graded, platform, change,
+                                                                                  message):
+    bad = {",SIS-1,ada,": ",SIS-1,=ada,", ",1001,SIS-1,": ",-1001,SIS-1,", ",ada@example.edu,": ",@ada@example.edu,",
+           ",ada.bb": ",+ada.bb"}[change]
+    (graded.parent / "roster.csv").write_text(ROSTER.replace(change, bad))
+    before = _snapshot(graded.parent)
+    with pytest.raises(AutograderError) as info:
+        _export(graded, platform)
+    assert message in str(info.value) and "formula" in str(info.value) and "fix it in the roster" in str(info.value)
+    assert _snapshot(graded.parent) == before
+
+
+def test_the_export_summary_prints_no_terminal_escapes(graded):
+    text = (graded / "grades.csv").read_text().replace("stranger", "str\x1b[2J\x1b]0;x\x07anger\u202e")
+    (graded / "grades.csv").write_text(text)
+    result = CliRunner().invoke(main, ["export", "csv", str(graded), "--roster", str(graded.parent / "roster.csv"),
+                                       "--out", str(graded.parent / "x.csv")])
+    assert "! stranger (graded, 1 points)" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
