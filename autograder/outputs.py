@@ -54,7 +54,8 @@ def _write_feedback(assignment: Assignment, results: list[SubmissionResult], out
 
 def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:
     """The score histogram and, if any test ran, the pass rate per test, as inline SVG."""
-    plots = [histogram_svg(grades[R.SCORE].dropna().tolist(), assignment.max_score, min(20, max(5, len(grades) // 2)),
+    scores = grades[R.SCORE].dropna().tolist()  # a row the grader failed to grade has no score
+    plots = [histogram_svg(scores, assignment.max_score, min(20, max(5, len(grades) // 2)),
                            "Score distribution", f"score (out of {assignment.max_score:g})")]
     rates = R.pass_rates(tests)
     if not rates.empty:
@@ -91,10 +92,10 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
     """A self-contained page for the instructor: summary, plots, slowest and failed submissions, all rows."""
     esc = html.escape
     n = len(grades)
-    graded = grades[grades[R.STATUS] == R.GRADED]
+    graded, scores = grades[grades[R.STATUS] == R.GRADED], grades[R.SCORE].dropna()  # no score: the grader failed
     stats = [("students", n), ("graded", len(graded)), ("not graded", n - len(graded)),
-             ("mean score", f"{grades[R.SCORE].mean():.2f}" if n else "–"),
-             ("median", f"{grades[R.SCORE].median():g}" if n else "–"),
+             ("mean score", f"{scores.mean():.2f}" if len(scores) else "–"),
+             ("median", f"{scores.median():g}" if len(scores) else "–"),
              ("full marks", int((grades[R.SCORE] >= assignment.max_score).sum()))]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment.name)} report</title>",
              f"<style>{CSS}</style></head><body>",

@@ -11,12 +11,12 @@ import sys
 from .runner import PASSED, SubmissionResult
 from .safetext import terminal_safe
 
+MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}
+
 
 def _line(text: str) -> str:
     """A student's text shown inside one line."""
     return terminal_safe(text, one_line=True)
-
-MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}
 
 
 def format_check(result: SubmissionResult) -> str:

@@ -6,8 +6,6 @@ import pandas as pd
 from .course import Assignment
 from .runner import SubmissionResult
 
-NAN = float("nan")
-
 STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
 DURATION = "duration_s"
 TEST, POINTS, MAX_POINTS, OUTCOME, VISIBILITY = "test", "points", "max_points", "outcome", "visibility"
@@ -16,6 +14,7 @@ GRADE_COLUMNS = [STUDENT_ID, SCORE, MAX_SCORE, STATUS]
 TEST_COLUMNS = [STUDENT_ID, TEST, POINTS, MAX_POINTS, OUTCOME, MESSAGE, DURATION]
 GRADED = "graded"
 NOT_GRADED_OUTCOME = "not graded"  # tests.csv's outcome of every test of a row the grader failed to grade
+NAN = float("nan")  # an empty cell
 
 
 def written_column(question_id: str) -> str:
@@ -32,7 +31,7 @@ def grades_frame(assignment: Assignment, results: list[SubmissionResult]) -> pd.
                STATUS: r.status}
         points = {o.test: o.points for o in r.outcomes}
         row.update({t: points.get(t, 0.0) if r.has_score else NAN for t in tests})
-        row.update({written_column(q.id): float("nan") for q in assignment.questions})
+        row.update({written_column(q.id): NAN for q in assignment.questions})
         row[MESSAGE] = r.message
         row[DURATION] = r.duration_s
         rows.append(row)

@@ -11,6 +11,7 @@ from autograder.grading import BatchResult
 from autograder.outputs import write_outputs
 from autograder.render import batch_summary
 from autograder.runner import SubmissionResult, TestOutcome
+from tests.test_attacks import outside_fences
 
 FAILURE = "not graded: the grader failed; tell your instructor"
 
@@ -65,20 +66,6 @@ def test_check_says_not_graded_for_a_grader_failure(toy_course):
 
 
 # ---- what people open is safe: feedback Markdown ---------------------------------------------------------------
-
-def outside_fences(markdown: str) -> list[str]:
-    """The lines of a Markdown text that are not inside a fenced block (as in tests/test_attacks.py)."""
-    lines, fence = [], None
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if fence is None and re.fullmatch(r"`{3,}", stripped):
-            fence = stripped
-        elif fence is not None and stripped == fence:
-            fence = None
-        elif fence is None:
-            lines.append(line)
-    return lines
-
 
 def visible(markdown: str) -> str:
     """What a Markdown renderer may interpret: the text outside fenced blocks and outside code spans (a backtick
