@@ -11,6 +11,7 @@ from . import api
 from .course import list_assignments
 from .errors import AutograderError
 from .exitcodes import ExitCode
+from .safetext import terminal_safe
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
@@ -21,8 +22,8 @@ class Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except AutograderError as exc:
-            click.echo(f"Error: {exc}", err=True)
+        except AutograderError as exc:  # may quote a student's id or file name: no terminal escapes
+            click.echo(f"Error: {terminal_safe(str(exc))}", err=True)
             ctx.exit(ExitCode.USAGE)
 
 
@@ -89,7 +90,9 @@ def check(assignment, path, hidden, in_process):
 @click.option("--memory-mb", default=1024, show_default=True, type=click.IntRange(64), help="Memory per submission.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
               help="Course roster: maps a Canvas or Moodle download's files to students.")
-def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster):
+@click.option("--replace", is_flag=True,
+              help="Drop the rows --out holds of students not in SUBMISSIONS (default: keep them).")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
@@ -97,7 +100,8 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     one file. It can also be a Canvas "Download Submissions" zip or a Moodle
     assignment download, with --roster to name the students (see
     docs/gradebooks.md). Re-running with the same --out grades only what is
-    new or changed.
+    new or changed; grading another folder (late work) into it keeps the
+    rows of students not in that folder, unless --replace.
 
     \b
     Example:
@@ -110,7 +114,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 
     limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
                     cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
-    options = dict(jobs=jobs, limits=limits)
+    options = dict(jobs=jobs, limits=limits, replace=replace)
     imported = None
     with progress_bar() as bar:
         if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)
@@ -127,7 +131,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
             batch = grade_batch(assignment, submissions, out_dir, on_start=bar.start, on_result=bar.update,
                                 **options)
     if imported is not None:
-        click.echo(imported.summary())
+        click.echo(terminal_safe(imported.summary()))  # names and file names from the download
     click.echo(batch_summary(batch))
     sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
 
@@ -235,7 +239,7 @@ def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_p
                     late_policy=late_policy, no_late_policy=no_late_policy, platform_id=platform_id,
                     moodle_identity=moodle_identity, title=title)
     click.echo(summary(result))
-    sys.exit(ExitCode.NOT_GRADED if result.unmatched else ExitCode.OK)
+    sys.exit(ExitCode.NOT_GRADED if result.unmatched or result.not_graded else ExitCode.OK)
 
 
 @main.command()

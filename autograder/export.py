@@ -22,14 +22,18 @@ from pathlib import Path
 from .course import Assignment, get_assignment
 from .errors import AutograderError
 from .late import TIMES_FILE, LatePolicy, Lateness, SubmissionTime, apply, assess, parse_override, read_times
+from .outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from .roster import Roster, Student, load_roster
+from .runner import GRADER_ERROR
+from .safetext import formula_like, spreadsheet_plain, spreadsheet_safe, terminal_safe
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
 GRADES_FILE, FINAL_FILE = "grades.csv", "final_grades.csv"
 LATE_FILE, UNMATCHED_FILE, IMPORT_LOG = "late.csv", "unmatched.csv", "imported.csv"
-MARKER = Path(".results") / "assignment"
 MISSING = "missing"
+MOODLE_NO_GRADE = "-"  # load_data.php: '' or '-' is no grade
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+CANVAS_IDS = ("canvas_user_id", "sis_user_id", "sis_login_id")  # what Canvas finds a student by
 # Columns Canvas's importer drops as totals (app/models/gradebook_importer.rb, NON_ASSIGNMENT_COLUMN_HEADERS).
 CANVAS_TOTALS = ("Current Score", "Current Points", "Current Grade", "Final Score", "Final Points", "Final Grade",
                  "Override Score", "Override Grade", "Override Status")
@@ -46,16 +50,16 @@ GRADESCOPE_MESSAGE = ("Gradescope grades submissions itself and has no gradebook
 
 @dataclass(frozen=True)
 class Row:
-    """One roster student's line: raw score, late penalty, final score."""
+    """One roster student's line: raw score, late penalty, final score (all None: not graded, no grade)."""
 
     student: Student
     status: str
-    raw: float
+    raw: float | None
     max_points: float
     time: SubmissionTime | None
     lateness: Lateness
-    penalty: float
-    final: float
+    penalty: float | None
+    final: float | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Unmatched:
 
     student_id: str
     status: str
-    score: float
+    score: float | None
     reason: str
 
 
@@ -81,9 +85,17 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def not_graded(self) -> list[Row]:
+        """Rows with a submission but no score (the grader failed): no grade was written for them."""
+        return [r for r in self.rows if r.final is None]
 
-def fmt(value: float) -> str:
-    """A score as platforms read it: '.' for decimals, at most two of them, no exponent, no separators."""
+
+def fmt(value: float | None) -> str:
+    """A score as platforms read it: '.' for decimals, at most two of them, no exponent, no separators;
+    empty for no score."""
+    if value is None:
+        return ""
     text = f"{round(value, 2) + 0.0:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
@@ -92,9 +104,11 @@ def fmt(value: float) -> str:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """A CSV the grader wrote: (header, rows), with its formula escaping undone (ids come back as they were)."""
     text = path.read_text("utf-8")
     reader = csv.DictReader(io.StringIO(text))
-    return list(reader.fieldnames or []), list(reader)
+    rows = [{k: spreadsheet_plain(v) for k, v in row.items()} for row in reader]
+    return list(reader.fieldnames or []), rows
 
 
 def _number(text: str, where: str) -> float:
@@ -107,13 +121,20 @@ def _number(text: str, where: str) -> float:
     return value
 
 
+def _score(row: dict[str, str], where: str) -> float | None:
+    """A row's score; None when it has none: the grader failed to grade it (its cell is empty)."""
+    if row["status"] == GRADER_ERROR or not row["score"].strip():
+        return None
+    return _number(row["score"], where)
+
+
 def _assignment_of(grades_dir: Path, expected: str | None) -> Assignment:
     if not grades_dir.is_dir():
         raise AutograderError(f"{grades_dir}: no such grades folder (the --out folder of `autograder grade`)")
-    marker = grades_dir / MARKER
-    if not marker.is_file():
-        raise AutograderError(f"{grades_dir}: not a grades folder of `autograder grade` (no {MARKER})")
-    name = marker.read_text("utf-8").strip()
+    name = read_marker(grades_dir, MARKER)
+    if not name:
+        raise AutograderError(f"{grades_dir}: not a grades folder of `autograder grade` "
+                              f"(no {RESULTS_DIR}/{MARKER})")
     if expected and expected != name:
         raise AutograderError(f"{grades_dir} holds grades of {name}, not {expected}")
     return get_assignment(name)
@@ -156,7 +177,7 @@ def read_grades(grades_dir: Path, assignment_name: str | None = None) -> tuple[A
         if abs(_number(row["max_score"], where) - expected_max) > 1e-6:
             raise AutograderError(f"{where}: max_score {row['max_score']} is not {assignment.name}'s "
                                   f"{expected_max:g}; is this folder from another assignment or version?")
-        rows[sid] = {"status": row["status"], "score": _number(row["score"], where)}
+        rows[sid] = {"status": row["status"], "score": _score(row, where)}
     if not final and assignment.questions:
         warnings.append(f"no {FINAL_FILE}: exporting autograded points only, without the "
                         f"{assignment.manual_points:g} points of written questions (run `autograder merge-manual`)")
@@ -233,7 +254,8 @@ def build_rows(assignment: Assignment, roster: Roster, matched: dict[str, tuple[
         grade = matched[student.student_id][1]
         time = times.get(student.student_id)
         lateness = assess(policy, assignment.due, time)
-        penalty, final = apply(policy, lateness, grade["score"], max_points)
+        penalty, final = (None, None) if grade["score"] is None else apply(policy, lateness, grade["score"],
+                                                                           max_points)
         rows.append(Row(student, grade["status"], grade["score"], max_points, time, lateness, penalty, final))
     return rows
 
@@ -246,6 +268,17 @@ def _to_csv(rows: list[list[str]], quote_all: bool = False) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _refuse_formula_ids(rows: list[Row], columns: tuple[str, ...], platform: str) -> None:
+    """The ids a platform matches students on are written as they are, never escaped (escaping would stop the
+    match): a usage error when one would start like a spreadsheet formula."""
+    bad = [f"{r.student.student_id}'s {c} {getattr(r.student, c)!r}" for r in rows for c in columns
+           if formula_like(getattr(r.student, c))]
+    if bad:
+        raise AutograderError(f"{platform} matches students on {' / '.join(columns)}; these start like a spreadsheet "
+                              f"formula (=, +, -, @, tab, return), and escaping them would stop {platform} finding "
+                              f"the student: {'; '.join(bad[:10])}; fix it in the roster")
 
 
 def _platform_id(assignment: Assignment, platform: str, given: str | None) -> str:
@@ -275,11 +308,12 @@ def canvas_csv(assignment: Assignment, roster: Roster, rows: list[Row], platform
     clash = [word for word in CANVAS_TOTALS if word in title]
     if clash:
         raise AutograderError(f"Canvas ignores a column whose name contains {clash[0]!r}; pass --title")
-    _require(roster, ("canvas_user_id", "sis_user_id", "sis_login_id"), "canvas")
-    table = [[*CANVAS_STUDENT_COLUMNS, f"{title} ({canvas_id})"],
+    _require(roster, CANVAS_IDS, "canvas")
+    _refuse_formula_ids(rows, CANVAS_IDS, "Canvas")
+    table = [[*CANVAS_STUDENT_COLUMNS, spreadsheet_safe(f"{title} ({canvas_id})")],
              ["Points Possible", "", "", "", "", fmt(rows[0].max_points if rows else assignment.max_score)]]
-    table += [[r.student.sortable_name, r.student.canvas_user_id, r.student.sis_user_id, r.student.sis_login_id,
-               r.student.section, fmt(r.final)] for r in rows]
+    table += [[spreadsheet_safe(r.student.sortable_name), r.student.canvas_user_id, r.student.sis_user_id,
+               r.student.sis_login_id, spreadsheet_safe(r.student.section), fmt(r.final)] for r in rows]
     return _to_csv(table)
 
 
@@ -289,12 +323,13 @@ def moodle_csv(assignment: Assignment, roster: Roster, rows: list[Row], identity
         raise AutograderError(f"--moodle-identity must be one of {', '.join(MOODLE_IDENTITIES)}")
     column, label = MOODLE_IDENTITIES[identity]
     _require(roster, (column,), f"moodle (identified by {identity})")
-    over = [r.student.student_id for r in rows if r.final > r.max_points + 1e-9]
+    _refuse_formula_ids(rows, (column,), "Moodle")
+    over = [r.student.student_id for r in rows if r.final is not None and r.final > r.max_points + 1e-9]
     if over:
         raise AutograderError(f"scores above the {rows[0].max_points:g} points possible for {', '.join(over[:10])}: "
                               f"Moodle rejects the whole import")
-    table = [[label, (title or assignment.title).strip()]]
-    table += [[getattr(r.student, column), fmt(r.final)] for r in rows]
+    table = [[label, spreadsheet_safe((title or assignment.title).strip())]]
+    table += [[getattr(r.student, column), MOODLE_NO_GRADE if r.final is None else fmt(r.final)] for r in rows]
     return _to_csv(table)
 
 
@@ -306,32 +341,37 @@ def blackboard_csv(assignment: Assignment, roster: Roster, rows: list[Row], plat
     if not match:
         raise AutograderError(f"blackboard id {given!r} must be the Grade Center column id (e.g. 123456 or _123456_1)")
     _require(roster, ("blackboard_username",), "blackboard")
+    _refuse_formula_ids(rows, ("blackboard_username",), "Blackboard")
     name = (title or assignment.title).strip().replace("|", "/").replace("[", "(").replace("]", ")")
     points = fmt(rows[0].max_points if rows else assignment.max_score)
-    table = [["Last Name", "First Name", "Username", f"{name} [Total Pts: {points} Score] |{match[1]}"]]
-    table += [[r.student.last_name, r.student.first_name, r.student.blackboard_username, fmt(r.final)] for r in rows]
+    column = spreadsheet_safe(f"{name} [Total Pts: {points} Score] |{match[1]}")
+    table = [["Last Name", "First Name", "Username", column]]
+    table += [[spreadsheet_safe(r.student.last_name), spreadsheet_safe(r.student.first_name),
+               r.student.blackboard_username, fmt(r.final)] for r in rows]
     return _to_csv(table, quote_all=True)
 
 
 def _late_values(r: Row) -> list[str]:
     submitted = r.time.submitted_at.isoformat() if r.time and r.time.submitted_at else ""
     late = "true" if (r.lateness.days_late > 0 or (r.time and r.time.late_flag)) else "false"
-    return [r.status, submitted, late, fmt(r.lateness.days_late), fmt(r.raw), fmt(r.lateness.percent),
-            fmt(r.penalty), fmt(r.final), fmt(r.max_points), r.lateness.note]
+    return [spreadsheet_safe(r.status), submitted, late, fmt(r.lateness.days_late), fmt(r.raw),
+            fmt(r.lateness.percent), fmt(r.penalty), fmt(r.final), fmt(r.max_points), spreadsheet_safe(r.lateness.note)]
 
 
 def late_csv(rows: list[Row]) -> str:
-    return _to_csv([LATE_COLUMNS] + [[r.student.student_id, *_late_values(r)] for r in rows])
+    return _to_csv([LATE_COLUMNS] + [[spreadsheet_safe(r.student.student_id), *_late_values(r)] for r in rows])
 
 
 def plain_csv(rows: list[Row]) -> str:
-    """Our own CSV: identity, status, raw score, late penalty and final score."""
-    return _to_csv([CSV_COLUMNS] + [[r.student.student_id, r.student.first_name, r.student.last_name,
-                                     r.student.email, r.student.section, *_late_values(r)] for r in rows])
+    """Our own CSV: identity, status, raw score, late penalty and final score; no text cell runs as a formula."""
+    people = [[spreadsheet_safe(v) for v in (s.student_id, s.first_name, s.last_name, s.email, s.section)]
+              for s in (r.student for r in rows)]
+    return _to_csv([CSV_COLUMNS] + [[*who, *_late_values(r)] for who, r in zip(people, rows)])
 
 
 def unmatched_csv(unmatched: list[Unmatched]) -> str:
-    return _to_csv([UNMATCHED_COLUMNS] + [[u.student_id, u.status, fmt(u.score), u.reason] for u in unmatched])
+    return _to_csv([UNMATCHED_COLUMNS] + [[spreadsheet_safe(u.student_id), spreadsheet_safe(u.status), fmt(u.score),
+                                           spreadsheet_safe(u.reason)] for u in unmatched])
 
 
 # ---- the whole export --------------------------------------------------------------------------------
@@ -340,9 +380,7 @@ def unmatched_csv(unmatched: list[Unmatched]) -> str:
 def export(platform: str, grades_dir: Path, roster_path: Path, out: Path, *, assignment_name: str | None = None,
            times_path: Path | None = None, late_policy: str | None = None, no_late_policy: bool = False,
            platform_id: str | None = None, moodle_identity: str = "email", title: str | None = None) -> ExportResult:
-    """Check everything, then write `out`, DIR/late.csv and DIR/unmatched.csv."""
-    from .grading import atomic_write  # noqa: PLC0415
-
+    """Check everything, then write `out`, DIR/late.csv and DIR/unmatched.csv (holding DIR, like `grade`)."""
     if platform == "gradescope":
         raise AutograderError(GRADESCOPE_MESSAGE)
     if platform not in PLATFORMS:
@@ -365,10 +403,32 @@ def export(platform: str, grades_dir: Path, roster_path: Path, out: Path, *, ass
             "blackboard": lambda: blackboard_csv(assignment, roster, rows, platform_id, title),
             "csv": lambda: plain_csv(rows)}[platform]()
     files = {"out": out, "late": grades_dir / LATE_FILE, "unmatched": grades_dir / UNMATCHED_FILE}
-    atomic_write(out, text)
-    atomic_write(files["late"], late_csv(rows))
-    atomic_write(files["unmatched"], unmatched_csv(unmatched))
+    refuse_links(files.values())
+    with hold(grades_dir):
+        atomic_write(out, text)
+        atomic_write(files["late"], late_csv(rows))
+        atomic_write(files["unmatched"], unmatched_csv(unmatched))
     return ExportResult(platform, assignment, out, rows, unmatched, policy, warnings, files)
+
+
+def _points(score: float | None) -> str:
+    return "not graded" if score is None else f"{fmt(score)} points"
+
+
+def _problem_lines(result: ExportResult) -> list[str]:
+    """The rows not graded and the submissions not in the roster, one line each; ids and reasons (from the
+    students' files) printed without terminal escapes."""
+    lines, shown = [], lambda text: terminal_safe(text, one_line=True)
+    if result.not_graded:
+        lines.append(f"  {len(result.not_graded)} not graded (no grade written): the grader failed on them")
+        lines += [f"  ! {shown(r.student.student_id)}: not graded ({r.status}): no grade written; grade it again"
+                  for r in result.not_graded]
+    if result.unmatched:
+        lines.append(f"  {len(result.unmatched)} graded submission(s) not in the roster, kept out of the export "
+                     f"(listed in {result.files['unmatched']}):")
+        lines += [f"  ! {shown(u.student_id)} ({shown(u.status)}, {_points(u.score)}): {shown(u.reason)}"
+                  for u in result.unmatched]
+    return lines
 
 
 def summary(result: ExportResult) -> str:
@@ -376,15 +436,12 @@ def summary(result: ExportResult) -> str:
     rows = result.rows
     counts = {"missing": sum(r.status == MISSING for r in rows),
               "late": sum(r.lateness.days_late > 0 for r in rows),
-              "penalised": sum(r.penalty > 0 for r in rows)}
+              "penalised": sum((r.penalty or 0) > 0 for r in rows)}
     lines = [f"{result.assignment.name} -> {result.platform}: {len(rows)} roster students "
              f"({len(rows) - counts['missing']} with a submission, {counts['missing']} missing: zero), "
              f"{counts['late']} late, {counts['penalised']} penalised",
              f"  late policy: {result.policy.describe() if result.policy else 'none'}"]
-    lines += [f"  warning: {w}" for w in result.warnings]
-    if result.unmatched:
-        lines.append(f"  {len(result.unmatched)} graded submission(s) not in the roster, kept out of the export "
-                     f"(listed in {result.files['unmatched']}):")
-        lines += [f"  ! {u.student_id} ({u.status}, {fmt(u.score)} points): {u.reason}" for u in result.unmatched]
+    lines += [f"  warning: {terminal_safe(w, one_line=True)}" for w in result.warnings]
+    lines += _problem_lines(result)
     lines.append(f"Wrote {result.out}  Late: {result.files['late']}  Unmatched: {result.files['unmatched']}")
     return "\n".join(lines)

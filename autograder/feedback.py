@@ -1,8 +1,13 @@
-"""What a student may see about their own submission: tests, outcomes, hints. Never an expected value."""
+"""What a student may see about their own submission: tests, outcomes, hints. Never an expected value.
+
+Everything a student controls (their id, messages, notebook notes, what their code printed) is in a code span
+or a fenced block it cannot close, without terminal escapes: nothing of it becomes Markdown or HTML.
+"""
 from __future__ import annotations
 
 from .course import Assignment
 from .runner import PASSED, SubmissionResult
+from .safetext import markdown_code, terminal_safe
 
 STATUS_TEXT = {
     "graded": "graded",
@@ -13,11 +18,13 @@ STATUS_TEXT = {
     "crashed": "the process running your file ended while importing it",
     "grader_error": "not graded: the grader failed (not your fault); your instructor has been told",
 }
+NOT_RUN = ("not graded", "–")
 OUTCOME_MARK = {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡 partly passed", "skipped": "⏭ skipped"}
 
 
 def _block(text: str) -> list[str]:
-    """A fenced block that the text itself cannot close."""
+    """A fenced block that the text itself cannot close, without what would move a terminal's cursor."""
+    text = terminal_safe(text)
     fence = "```"
     while fence in text:
         fence += "`"
@@ -26,8 +33,12 @@ def _block(text: str) -> list[str]:
 
 def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
     """The feedback file of one student, in Markdown."""
-    lines = [f"# {assignment.title} ({assignment.name}): feedback for {result.student_id}", ""]
-    lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
+    student = markdown_code(terminal_safe(result.student_id, one_line=True))
+    lines = [f"# {assignment.title} ({assignment.name}): feedback for {student}", ""]
+    if result.has_score:
+        lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
+    else:
+        lines.append("**Score: not graded** (no score until your submission is graded again)")
     if assignment.questions:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded by a person.")
     lines.append("")
@@ -35,8 +46,8 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         lines += [f"**Status:** {STATUS_TEXT.get(result.status, result.status)}.", "", *_block(result.message), ""]
     lines += ["| Test | Kind | Result | Points |", "|---|---|---|---|"]
     for o in result.outcomes:
-        lines.append(f"| `{o.test}` | {o.visibility} | {OUTCOME_MARK.get(o.outcome, o.outcome)} | "
-                     f"{o.points:g} / {o.max_points:g} |")
+        mark, points = (OUTCOME_MARK.get(o.outcome, o.outcome), f"{o.points:g}") if result.has_score else NOT_RUN
+        lines.append(f"| `{o.test}` | {o.visibility} | {mark} | {points} / {o.max_points:g} |")
     lines.append("")
     failed = [o for o in result.outcomes if o.outcome != PASSED and o.message]
     if failed and result.status == "graded":
@@ -46,7 +57,7 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
             lines += ["", *_block(o.message.strip()), ""]
     notes = result.extra.get("notes", [])
     if notes:
-        lines += ["## Notes on your notebook", "", *[f"- {n}" for n in notes], ""]
+        lines += ["## Notes on your notebook", "", *_block("\n".join(f"- {n}" for n in notes)), ""]
     if result.output.strip():
         lines += ["## What your code printed", "", *_block(result.output.rstrip()[:4000]), ""]
     return "\n".join(lines).rstrip() + "\n"

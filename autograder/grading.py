@@ -3,31 +3,32 @@
 Each finished submission is saved at once (atomically) under
 `OUT/.results/`, keyed by the content of the submission and of the tests,
 so an interrupted run picks up where it stopped and a changed submission
-is graded again.
+is graded again. OUT belongs to the grader (`outfolder`): one run at a
+time, no link followed, and the rows of students graded into it from
+another folder are kept unless the run says `replace`.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .cache import drop_saved, earlier_results, load_saved, result_to_json
 from .collect import TestSpec, collect
 from .course import Assignment, get_assignment
 from .errors import AutograderError
 from .oracles import STORE, unstored
+from .outfolder import (MARKER, RESULTS_DIR, WARNING_FILE, atomic_write, grader_paths, hold, read_marker,
+                        refuse_links)
 from .planning import record_plan
-from .runner import SubmissionResult, TestOutcome
+from .runner import GRADER_ERROR, SubmissionResult
 from .sandbox import Limits, Sandbox
 from .scheduling import LocalScheduler, Scheduler
 from .submissions import Prepared, discover, read_entry
 
-RESULTS_DIR = ".results"
-NOT_GRADED = ("invalid", "load_error", "grader_error", "timeout", "crashed", "forbidden_import")
+NOT_GRADED = ("invalid", "load_error", GRADER_ERROR, "timeout", "crashed", "forbidden_import")
 
 
 @dataclass(frozen=True)
@@ -42,24 +43,12 @@ class BatchResult:
     isolation_warning: str = ""
     files: dict[str, Path] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # for the instructor: things that cost time, not grades
+    kept: int = 0  # rows of earlier runs kept: students not in this folder
+    dropped: tuple[str, ...] = ()  # their ids, when the run replaced them instead
 
     @property
     def not_graded(self) -> list[SubmissionResult]:
         return [r for r in self.results if r.status in NOT_GRADED]
-
-
-def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
-    """Write `path` so that a reader sees the old file or the new one, never half of one.
-
-    `durable=False` skips the fsync: for files that every run rewrites from the saved results."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        if durable:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def tests_key(assignment: Assignment) -> str:
@@ -74,26 +63,6 @@ def tests_key(assignment: Assignment) -> str:
     return h.hexdigest()[:16]
 
 
-def result_to_dict(result: SubmissionResult, key: str) -> dict:
-    return {**dataclasses.asdict(result), "tests_key": key}
-
-
-def result_from_dict(data: dict) -> SubmissionResult:
-    outcomes = tuple(TestOutcome(**o) for o in data["outcomes"])
-    fields = {f.name for f in dataclasses.fields(SubmissionResult)}
-    return SubmissionResult(**{**{k: v for k, v in data.items() if k in fields}, "outcomes": outcomes})
-
-
-def _cached(path: Path, digest: str, key: str) -> SubmissionResult | None:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        if data.get("digest") == digest and data.get("tests_key") == key:
-            return result_from_dict(data)
-    except (OSError, ValueError, TypeError, KeyError):
-        pass  # unreadable or from another version: grade again
-    return None
-
-
 def prepare_all(assignment: Assignment, submissions: Path) -> list[Prepared]:
     """Every entry of the folder, read and checked; usage errors raise before anything runs."""
     return [read_entry(assignment, sid, path) for sid, path in discover(assignment, submissions)]
@@ -102,14 +71,27 @@ def prepare_all(assignment: Assignment, submissions: Path) -> list[Prepared]:
 def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs: int = 2,
                 limits: Limits = Limits(), isolate: bool | None = None, allow_partial: bool = False,
                 scheduler: Scheduler | None = None, on_result: Callable[[SubmissionResult], None] | None = None,
-                on_start: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Grade every submission in `submissions` into `out_dir`; returns the results, sorted by student id.
+                on_start: Callable[[int, int], None] | None = None, replace: bool = False) -> BatchResult:
+    """Grade every submission in `submissions` into `out_dir`, holding it for the whole run; returns every row of
+    the report, sorted by student id: this folder's, and those `out_dir` held of other students (`replace`: dropped).
 
     Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
     unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`."""
     start = time.perf_counter()
     assignment = get_assignment(assignment_name)
     prepared = prepare_all(assignment, submissions)
+    _check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
+    with hold(out_dir):
+        _claim(out_dir, assignment)
+        return _grade_held(assignment, prepared, out_dir, start, jobs, limits, isolate, allow_partial, scheduler,
+                           on_result, on_start, replace)
+
+
+def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path, start: float, jobs: int,
+                limits: Limits, isolate: bool | None, allow_partial: bool, scheduler: Scheduler | None,
+                on_result: Callable[[SubmissionResult], None] | None, on_start: Callable[[int, int], None] | None,
+                replace: bool) -> BatchResult:
+    """`grade_batch` once OUT is held and claimed for the assignment."""
     scheduler = scheduler or LocalScheduler(jobs)
     # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
     # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
@@ -124,12 +106,11 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
         notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
                       f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
                       for path in unstored(assignment.root))
-        _check_out_dir(out_dir, submissions, assignment)
         key = tests_key(assignment)
         cache_dir = out_dir / RESULTS_DIR
         done, todo = {}, []
         for p in prepared:
-            cached = _cached(cache_dir / f"{p.student_id}.json", p.digest, key)
+            cached = load_saved(cache_dir, assignment, key, p.student_id, p.digest)
             if cached is not None:
                 done[p.student_id] = cached
             else:
@@ -148,38 +129,62 @@ def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs:
                     return sandbox.grade(assignment, specs, item, slot, plan)
 
                 for result in scheduler.map(grade_one, todo):
-                    atomic_write(cache_dir / f"{result.student_id}.json", json.dumps(result_to_dict(result, key)))
+                    atomic_write(cache_dir / f"{result.student_id}.json", result_to_json(result, key))
                     done[result.student_id] = result
                     if on_result:
                         on_result(result)
     finally:
         sandbox.close()  # safe twice
-    warning = _remember_warning(cache_dir, warning, graded_now=bool(todo))
-    results = [done[p.student_id] for p in prepared]
+    warning = _remember_warning(out_dir, warning, graded_now=bool(todo))
+    kept, dropped, left_out = _earlier(cache_dir, assignment, key, {p.student_id for p in prepared}, replace)
+    results = sorted([done[p.student_id] for p in prepared] + kept, key=lambda r: r.student_id)
     from .outputs import write_outputs  # noqa: PLC0415 (rendering imports matplotlib: only when needed)
 
-    files = write_outputs(assignment, results, out_dir, warning)
+    files, tidy_notes = write_outputs(assignment, results, out_dir, warning)
     return BatchResult(assignment, results, out_dir, len(prepared) - len(todo),
-                       round(time.perf_counter() - start, 3), warning, files, notes)
+                       round(time.perf_counter() - start, 3), warning, files, notes + left_out + tidy_notes,
+                       kept=len(kept), dropped=dropped)
 
 
-def _remember_warning(cache_dir: Path, warning: str, graded_now: bool) -> str:
+def _earlier(cache_dir: Path, assignment: Assignment, key: str, here: set[str],
+             replace: bool) -> tuple[list[SubmissionResult], tuple[str, ...], tuple[str, ...]]:
+    """The saved rows of students not in this folder: (kept, dropped ids, notes). `replace` drops them all,
+    saved results included; a result that cannot be used (other tests, malformed) is left out and said."""
+    usable, unusable = earlier_results(cache_dir, assignment, key, here)
+    if replace:
+        dropped = sorted([r.student_id for r in usable] + unusable)
+        drop_saved(cache_dir, dropped)
+        return [], tuple(dropped), ()
+    notes = ()
+    if unusable:
+        notes = (f"{len(unusable)} earlier result(s) could not be used (graded with other tests, or malformed) and "
+                 f"are left out: {', '.join(unusable[:20])}{' ...' if len(unusable) > 20 else ''}; grade their "
+                 f"submissions again",)
+    return usable, (), notes
+
+
+def _remember_warning(out_dir: Path, warning: str, graded_now: bool) -> str:
     """The isolation warning of the runs behind this report: kept beside the results, so a resumed run still says it."""
-    path = cache_dir / "isolation_warning"
-    if graded_now and warning:
-        previous = path.read_text("utf-8") if path.is_file() else ""
-        atomic_write(path, warning if warning in previous else (previous + "\n" + warning).strip())
-    return path.read_text("utf-8").strip() if path.is_file() else ""
+    previous = read_marker(out_dir, WARNING_FILE)
+    if graded_now and warning and warning not in previous:
+        previous = (previous + "\n" + warning).strip()
+        atomic_write(out_dir / RESULTS_DIR / WARNING_FILE, previous)
+    return previous
 
 
-def _check_out_dir(out_dir: Path, submissions: Path, assignment: Assignment) -> None:
+def _check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> None:
+    """Usage errors before anything is created: OUT inside the submissions, not a folder, or holding a link."""
     out, subs = out_dir.resolve(), submissions.resolve()
     if out == subs or subs in out.parents:
         raise AutograderError(f"--out {out_dir} is inside the submissions folder; choose a folder outside it")
     if out.exists() and not out.is_dir():
         raise AutograderError(f"--out {out_dir} exists and is not a folder")
-    marker = out / RESULTS_DIR / "assignment"
-    if marker.is_file() and marker.read_text("utf-8").strip() != assignment.name:
-        other = marker.read_text("utf-8").strip()
+    refuse_links(grader_paths(out_dir, student_ids))
+
+
+def _claim(out_dir: Path, assignment: Assignment) -> None:
+    """OUT holds this assignment's grades from now on; refused when it holds another's."""
+    other = read_marker(out_dir, MARKER)
+    if other and other != assignment.name:
         raise AutograderError(f"--out {out_dir} holds grades of {other}, not {assignment.name}; use another folder")
-    atomic_write(marker, assignment.name + "\n")
+    atomic_write(out_dir / RESULTS_DIR / MARKER, assignment.name + "\n")

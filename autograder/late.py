@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import AutograderError
+from .safetext import spreadsheet_plain, spreadsheet_safe
 
 DAY = dt.timedelta(days=1)
 BASES = ("score", "max")
@@ -150,7 +151,7 @@ def read_times(path: Path) -> list[SubmissionTime]:
         raise AutograderError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})")
     times, seen = [], set()
     for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "") for k, v in row.items()}
+        row = {(k or "").strip(): spreadsheet_plain(v or "") for k, v in row.items()}  # as write_times wrote it
         sid = row["student_id"].strip()
         where = f"{path}:{line}"
         if not sid:
@@ -164,13 +165,13 @@ def read_times(path: Path) -> list[SubmissionTime]:
 
 
 def write_times(path: Path, times: list[SubmissionTime]) -> None:
-    """The times CSV that `read_times` reads back."""
+    """The times CSV that `read_times` reads back; no text cell in it runs as a formula in a spreadsheet."""
     from .grading import atomic_write  # noqa: PLC0415
 
     lines = [",".join(TIMES_COLUMNS)]
     for t in sorted(times, key=lambda t: t.student_id):
-        row = [t.student_id, t.submitted_at.isoformat() if t.submitted_at else "", "true" if t.late_flag else "false",
-               t.source]
+        row = [spreadsheet_safe(t.student_id), t.submitted_at.isoformat() if t.submitted_at else "",
+               "true" if t.late_flag else "false", spreadsheet_safe(t.source)]
         lines.append(_csv_line(row))
     atomic_write(path, "\n".join(lines) + "\n")
 

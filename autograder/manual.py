@@ -17,7 +17,9 @@ import pandas as pd
 from . import report as R
 from .course import Assignment, get_assignment
 from .errors import AutograderError
+from .outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from .runner import SubmissionResult
+from .safetext import spreadsheet_csv, spreadsheet_plain_frame
 
 QUESTION, PROMPT, ANSWER, SCORE, COMMENT, NOTE = "question", "prompt", "answer", "score", "comment", "note"
 REVIEW_COLUMNS = [R.STUDENT_ID, QUESTION, R.POINTS, PROMPT, ANSWER, SCORE, COMMENT, NOTE]
@@ -49,9 +51,10 @@ def review_frame(assignment: Assignment, results: list[SubmissionResult],
 
 
 def read_sheet(path: Path) -> pd.DataFrame:
-    """A review sheet as text cells; `AutograderError` when it cannot be read."""
+    """A CSV the grader wrote (and a person may have edited) as text cells, its formula escaping undone;
+    `AutograderError` when it cannot be read."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return spreadsheet_plain_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     except FileNotFoundError:
         raise AutograderError(f"{path}: no such file") from None
     except UnicodeDecodeError:
@@ -134,13 +137,18 @@ def validate_sheet(assignment: Assignment, students: list[str], sheet: pd.DataFr
     return scores, problems
 
 
+def _float(cell) -> float:
+    """A number cell of grades.csv, read as text or not; empty (no score: the grader failed) is NaN."""
+    return float("nan") if isinstance(cell, str) and not cell.strip() else float(cell)
+
+
 def final_frame(assignment: Assignment, grades: pd.DataFrame, scores: dict) -> pd.DataFrame:
-    """Automatic and manual points side by side, with the total."""
+    """Automatic and manual points side by side, with the total (none where the automatic part has no score)."""
     rows = []
     for g in grades.to_dict("records"):
         sid = str(g[R.STUDENT_ID])
-        row = {R.STUDENT_ID: sid, R.STATUS: g[R.STATUS], "auto_score": float(g[R.SCORE]),
-               "auto_max": float(g[R.MAX_SCORE])}
+        row = {R.STUDENT_ID: sid, R.STATUS: g[R.STATUS], "auto_score": _float(g[R.SCORE]),
+               "auto_max": _float(g[R.MAX_SCORE])}
         manual = 0.0
         for q in assignment.questions:
             row[R.written_column(q.id)] = scores[(sid, q.id)]
@@ -155,18 +163,18 @@ def final_frame(assignment: Assignment, grades: pd.DataFrame, scores: dict) -> p
 
 def merge_manual(review_path: Path, out_dir: Path) -> Path:
     """Validate every row of the sheet, then write OUT/final_grades.csv; nothing is written on any error."""
-    from .grading import RESULTS_DIR, atomic_write  # noqa: PLC0415
-
-    marker, grades_path = out_dir / RESULTS_DIR / "assignment", out_dir / "grades.csv"
-    if not marker.is_file() or not grades_path.is_file():
+    grades_path, path = out_dir / "grades.csv", out_dir / "final_grades.csv"
+    refuse_links([out_dir, out_dir / RESULTS_DIR, grades_path, path])
+    name = read_marker(out_dir, MARKER)
+    if not name or not grades_path.is_file():
         raise AutograderError(f"{out_dir}: no grades here; run `autograder grade ... --out {out_dir}` first")
-    assignment = get_assignment(marker.read_text("utf-8").strip())
-    grades = pd.read_csv(grades_path, dtype={R.STUDENT_ID: str})
-    scores, problems = validate_sheet(assignment, list(grades[R.STUDENT_ID]), read_sheet(review_path))
-    if problems:
-        shown = "\n  ".join(problems[:200])
-        more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
-        raise AutograderError(f"{review_path}: {len(problems)} problem(s), nothing was written:\n  {shown}{more}")
-    path = out_dir / "final_grades.csv"
-    atomic_write(path, final_frame(assignment, grades, scores).to_csv(index=False))
+    assignment = get_assignment(name)
+    with hold(out_dir):
+        grades = read_sheet(grades_path)
+        scores, problems = validate_sheet(assignment, list(grades[R.STUDENT_ID]), read_sheet(review_path))
+        if problems:
+            shown = "\n  ".join(problems[:200])
+            more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
+            raise AutograderError(f"{review_path}: {len(problems)} problem(s), nothing was written:\n  {shown}{more}")
+        atomic_write(path, spreadsheet_csv(final_frame(assignment, grades, scores)))
     return path

@@ -1,4 +1,7 @@
-"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically."""
+"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically.
+
+The CSV files are for spreadsheets: no text cell in them can run as a formula (`safetext.spreadsheet_safe`);
+the grader's own readers undo that (`manual.read_sheet`, `export`)."""
 from __future__ import annotations
 
 import html
@@ -10,42 +13,49 @@ from . import report as R
 from .course import Assignment
 from .feedback import feedback_markdown
 from .manual import read_sheet, review_frame, review_html
+from .outfolder import FEEDBACK_DIR, atomic_write, digest, record_feedback, remove_unreported, written_feedback
 from .plots import barh_svg, histogram_svg
 from .runner import SubmissionResult
+from .safetext import spreadsheet_csv
 
 
 def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
-                  warning: str = "") -> dict[str, Path]:
-    """Every report file of a batch; returns their paths by kind."""
-    from .grading import atomic_write  # noqa: PLC0415
-
+                  warning: str = "") -> tuple[dict[str, Path], tuple[str, ...]]:
+    """Every report file of a batch: (their paths by kind, notes on feedback files a person changed)."""
     grades = R.grades_frame(assignment, results)
     tests = R.tests_frame(results)
     paths = {"grades": out_dir / "grades.csv", "tests": out_dir / "tests.csv",
-             "feedback": out_dir / "feedback", "report": out_dir / "report.html"}
-    atomic_write(paths["grades"], grades.to_csv(index=False))
-    atomic_write(paths["tests"], tests.to_csv(index=False))
-    current = set()
-    for result in results:
-        path = paths["feedback"] / f"{result.student_id}.md"
-        atomic_write(path, feedback_markdown(assignment, result), durable=False)  # rewritten from .results
-        current.add(path.name)
-    for stale in paths["feedback"].glob("*.md"):
-        if stale.name not in current:
-            stale.unlink()
+             "feedback": out_dir / FEEDBACK_DIR, "report": out_dir / "report.html"}
+    atomic_write(paths["grades"], spreadsheet_csv(grades))
+    atomic_write(paths["tests"], spreadsheet_csv(tests))
+    notes = _write_feedback(assignment, results, out_dir)
     atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
     if assignment.questions:
         paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
         previous = read_sheet(paths["review"]) if paths["review"].is_file() else None
         review = review_frame(assignment, results, previous)
-        atomic_write(paths["review"], review.to_csv(index=False))
+        atomic_write(paths["review"], spreadsheet_csv(review))
         atomic_write(paths["review_html"], review_html(assignment, review))
-    return paths
+    return paths, notes
+
+
+def _write_feedback(assignment: Assignment, results: list[SubmissionResult], out_dir: Path) -> tuple[str, ...]:
+    """feedback/<id>.md of every row; the grader's earlier ones of students no longer reported are deleted,
+    unless a person changed them (said in the notes returned). Other files there are never touched."""
+    before, written = written_feedback(out_dir), {}
+    for result in results:
+        name, text = f"{result.student_id}.md", feedback_markdown(assignment, result)
+        atomic_write(out_dir / FEEDBACK_DIR / name, text, durable=False)  # rewritten from .results
+        written[name] = digest(text)
+    notes = remove_unreported(out_dir, before, written)
+    record_feedback(out_dir, written)
+    return tuple(notes)
 
 
 def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:
     """The score histogram and, if any test ran, the pass rate per test, as inline SVG."""
-    plots = [histogram_svg(grades[R.SCORE].tolist(), assignment.max_score, min(20, max(5, len(grades) // 2)),
+    scores = grades[R.SCORE].dropna().tolist()  # a row the grader failed to grade has no score
+    plots = [histogram_svg(scores, assignment.max_score, min(20, max(5, len(grades) // 2)),
                            "Score distribution", f"score (out of {assignment.max_score:g})")]
     rates = R.pass_rates(tests)
     if not rates.empty:
@@ -82,10 +92,10 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
     """A self-contained page for the instructor: summary, plots, slowest and failed submissions, all rows."""
     esc = html.escape
     n = len(grades)
-    graded = grades[grades[R.STATUS] == R.GRADED]
+    graded, scores = grades[grades[R.STATUS] == R.GRADED], grades[R.SCORE].dropna()  # no score: the grader failed
     stats = [("students", n), ("graded", len(graded)), ("not graded", n - len(graded)),
-             ("mean score", f"{grades[R.SCORE].mean():.2f}" if n else "–"),
-             ("median", f"{grades[R.SCORE].median():g}" if n else "–"),
+             ("mean score", f"{scores.mean():.2f}" if len(scores) else "–"),
+             ("median", f"{scores.median():g}" if len(scores) else "–"),
              ("full marks", int((grades[R.SCORE] >= assignment.max_score).sum()))]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment.name)} report</title>",
              f"<style>{CSS}</style></head><body>",

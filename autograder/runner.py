@@ -17,6 +17,7 @@ from .protocol import Submission
 from .testing import Shape
 
 PASSED, FAILED, PARTIAL, SKIPPED = "passed", "failed", "partial", "skipped"
+GRADER_ERROR = "grader_error"  # the grader's own failure: the row is not graded and has no score
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return round(sum(o.max_points for o in self.outcomes), 6)
+
+    @property
+    def has_score(self) -> bool:
+        """False when the grader itself failed: its 0 points are no grade, and no report may show them as one."""
+        return self.status != GRADER_ERROR
 
 
 def _failure_message(spec: TestSpec, exc: BaseException) -> str:

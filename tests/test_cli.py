@@ -75,3 +75,25 @@ def test_release_check_reports_stale_templates(toy_course):
     assert result.exit_code == 1 and f"stale: {template}" in result.output
     assert CliRunner().invoke(main, ["release", "toy"]).exit_code == 0
     assert "edited by hand" not in template.read_text()
+
+
+ERASE = "\\x1b[1A\\x1b[2K\\r"  # in the submission's source: cursor up, erase the line, back to its start
+
+
+def test_what_a_submission_prints_or_says_never_moves_the_terminal(toy_course, tmp_path):
+    """ANSI sequences in output, messages and file names once rewrote the printed mean and erased error lines."""
+    students = {
+        "erase_line_at_import__zero": f"raise RuntimeError('{ERASE}  scores: mean 4.00 / 4')\n",
+        "ansi_output__zero": ("print('\\x1b[2J\\x1b]0;pwned\\x07\\u202eevil')\n"
+                              "def square(x):\n    raise ValueError('\\x1b[31m\\r\\x1b[1A fake PASS')\n"),
+        "esc\x1b[2Kname__zero": "@template",
+    }
+    subs = write_class(tmp_path / "subs", toy_course, students)
+    graded = run("grade", "toy", str(subs), "--out", str(tmp_path / "out"), "--timeout", "3")
+    for stream in (graded.stdout, graded.stderr):
+        assert not set(stream) & {"\x1b", "\x07", "\r", "\u202e"}, repr(stream)
+    assert "scores: mean 0.00 / 4" in graded.stdout
+    assert "! erase_line_at_import__zero: load_error: toy.py could not be imported: RuntimeError:" in graded.stdout
+    checked = run("check", "toy", str(subs / "ansi_output__zero.py"))
+    assert not set(checked.stdout) & {"\x1b", "\x07", "\r", "\u202e"}, repr(checked.stdout)
+    assert "What your code printed" in checked.stdout and "FAIL  test_square_shape" in checked.stdout

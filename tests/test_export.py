@@ -27,6 +27,7 @@ import io
 import re
 import textwrap
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -500,3 +501,126 @@ def test_times_file_errors(tmp_path):
         path.write_text(text)
         with pytest.raises(AutograderError, match=message):
             read_times(path)
+
+
+# ---- a grader failure is never a grade -------------------------------------------------------------------------
+
+def _grader_failure(sid: str) -> runner.SubmissionResult:
+    tests = [("test_square_shape", 1.0), ("test_square_values", 2.0), ("test_cube_values", 1.0)]
+    outcomes = tuple(runner.TestOutcome(t, "hidden", 0.0, m, "failed", "not graded: the grader failed", 0.0)
+                     for t, m in tests)
+    return runner.SubmissionResult(sid, "grader_error", "OSError: boom", outcomes, 0.1)
+
+
+@pytest.fixture
+def with_a_grader_failure(graded):
+    """s2's submission could not be graded: the grader failed."""
+    results = [_result(s, p) for s, p in POINTS.items() if s != "s2"] + [_grader_failure("s2")]
+    (graded / "grades.csv").write_text(grades_frame(get_assignment("toy"), results).to_csv(index=False))
+    return graded
+
+
+@pytest.mark.parametrize("platform, who, column, no_grade", [
+    ("canvas", "1002", 1, ""), ("moodle", "bo@example.edu", 0, "-"), ("blackboard", "bo.bb", 2, ""),
+    ("csv", "s2", 0, ""),
+])
+def test_a_grader_failure_gets_no_grade_in_any_export(with_a_grader_failure, platform, who, column, no_grade):
+    result, out = _export(with_a_grader_failure, platform)
+    rows = {r[column]: r for r in csv.reader(io.StringIO(out.read_text()))}
+    if platform == "csv":
+        row = dict(zip(E.CSV_COLUMNS, rows[who]))
+        assert row["status"] == "grader_error" and row["raw_score"] == row["final_score"] == row["penalty"] == ""
+    else:
+        assert rows[who][-1] == no_grade
+    others = {"canvas": "1001", "moodle": "ada@example.edu", "blackboard": "ada.bb", "csv": "s1"}[platform]
+    assert rows[others][-1 if platform != "csv" else E.CSV_COLUMNS.index("final_score")] == "4"
+    checks = {"canvas": lambda d: canvas_would_accept(d),
+              "moodle": lambda d: moodle_would_accept(d, {f"{n}@example.edu" for n in ("ada", "bo", "cy", "di")}, 6),
+              "blackboard": lambda d: blackboard_would_accept(d, {"ada.bb", "bo.bb", "cy.bb", "di.bb"}),
+              "csv": lambda d: []}
+    assert checks[platform](out.read_bytes()) == []
+    late = {r["student_id"]: r for r in csv.DictReader(io.StringIO((with_a_grader_failure / "late.csv").read_text()))}
+    assert late["s2"]["final_score"] == "" and late["s2"]["status"] == "grader_error"
+    assert [r.student.student_id for r in result.not_graded] == ["s2"]
+    assert "! s2: not graded (grader_error): no grade written; grade it again" in E.summary(result)
+
+
+def test_export_exits_1_when_a_row_is_not_graded(with_a_grader_failure):
+    graded = with_a_grader_failure
+    (graded / "grades.csv").write_text((graded / "grades.csv").read_text().replace("stranger", "s3"))  # all matched
+    result = CliRunner().invoke(main, ["export", "csv", str(graded), "--roster", str(graded.parent / "roster.csv"),
+                                       "--out", str(graded.parent / "x.csv")])
+    assert result.exit_code == ExitCode.NOT_GRADED, result.output
+    assert "1 not graded (no grade written)" in result.output
+
+
+def test_a_grader_failure_merged_with_written_points_is_still_not_graded(with_a_grader_failure):
+    from autograder.manual import final_frame
+
+    graded = with_a_grader_failure
+    grades = pd.read_csv(graded / "grades.csv", dtype={"student_id": str})
+    final = final_frame(get_assignment("toy"), grades, {(s, "q1"): 1.0 for s in grades["student_id"]})
+    (graded / "final_grades.csv").write_text(final.to_csv(index=False))
+    row = next(r for r in csv.DictReader(io.StringIO((graded / "final_grades.csv").read_text()))
+               if r["student_id"] == "s2")
+    assert row["auto_score"] == "" and row["score"] == "" and row["manual_score"] == "1.0"
+    result, out = _export(graded, "canvas")
+    assert {r[1]: r[-1] for r in csv.reader(io.StringIO(out.read_text()))}["1002"] == ""
+
+
+# ---- what people open is safe: formulas in the gradebook files ---------------------------------------------------
+
+FORMULA_ROSTER = ROSTER.replace("s1,Ada,Example,ada@example.edu,A,", "s1,=cmd|' /C calc'!A0,@SUM(1),ada@example.edu,+A,")
+
+
+def _formula_cells(path):
+    from autograder.safetext import formula_like
+
+    return [c for row in csv.reader(io.StringIO(path.read_text())) for c in row if formula_like(c)]
+
+
+@pytest.mark.parametrize("platform", ["canvas", "moodle", "blackboard", "csv"])
+def test_roster_names_and_titles_never_reach_a_gradebook_file_as_formulas(graded, platform):
+    (graded.parent / "roster.csv").write_text(FORMULA_ROSTER)
+    _, out = _export(graded, platform, **({} if platform == "csv" else {"title": "=Total"}))
+    assert _formula_cells(out) == [] and _formula_cells(graded / "late.csv") == []
+    data = out.read_bytes()
+    validators = {"canvas": lambda: canvas_would_accept(data),
+                  "moodle": lambda: moodle_would_accept(data, {f"{n}@example.edu" for n in ("ada", "bo", "cy", "di")},
+                                                        grademax=6.0),
+                  "blackboard": lambda: blackboard_would_accept(data, {"ada.bb", "bo.bb", "cy.bb", "di.bb"}),
+                  "csv": lambda: []}
+    assert validators[platform]() == []
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    if platform == "canvas":
+        assert rows[0][-1] == "'=Total (4242)" and rows[2][:5] == ["'@SUM(1), =cmd|' /C calc'!A0", "1001", "SIS-1",
+                                                                   "ada", "'+A"]
+    if platform == "blackboard":
+        assert rows[1][:3] == ["'@SUM(1)", "'=cmd|' /C calc'!A0", "ada.bb"]
+
+
+@pytest.mark.parametrize("platform, change, message", [
+    ("canvas", ",SIS-1,ada,", "s1's sis_login_id '=ada'"),
+    ("canvas", ",1001,SIS-1,", "s1's canvas_user_id '-1001'"),
+    ("moodle", ",ada@example.edu,", "s1's email '@ada@example.edu'"),
+    ("blackboard", ",ada.bb", "s1's blackboard_username '+ada.bb'"),
+])
+def test_an_id_the_platform_matches_on_is_never_escaped_a_formula_one_is_refused(graded, platform, change,
+                                                                                  message):
+    bad = {",SIS-1,ada,": ",SIS-1,=ada,", ",1001,SIS-1,": ",-1001,SIS-1,", ",ada@example.edu,": ",@ada@example.edu,",
+           ",ada.bb": ",+ada.bb"}[change]
+    (graded.parent / "roster.csv").write_text(ROSTER.replace(change, bad))
+    before = _snapshot(graded.parent)
+    with pytest.raises(AutograderError) as info:
+        _export(graded, platform)
+    assert message in str(info.value) and "formula" in str(info.value) and "fix it in the roster" in str(info.value)
+    assert _snapshot(graded.parent) == before
+
+
+def test_the_export_summary_prints_no_terminal_escapes(graded):
+    text = (graded / "grades.csv").read_text().replace("stranger", "str\x1b[2J\x1b]0;x\x07anger\u202e")
+    (graded / "grades.csv").write_text(text)
+    result = CliRunner().invoke(main, ["export", "csv", str(graded), "--roster", str(graded.parent / "roster.csv"),
+                                       "--out", str(graded.parent / "x.csv")])
+    assert "! stranger (graded, 1 points)" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
