@@ -92,7 +92,10 @@ def check(assignment, path, hidden, in_process):
               help="Course roster: maps a Canvas or Moodle download's files to students.")
 @click.option("--replace", is_flag=True,
               help="Drop the rows --out holds of students not in SUBMISSIONS (default: keep them).")
-def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace):
+@click.option("--allow-partial-isolation", "allow_partial", is_flag=True,
+              help="Grade even where this machine cannot isolate submissions fully (it refuses by default): only "
+                   "for trusted code, such as your own solutions. The summary says what a submission could do.")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace, allow_partial):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
@@ -102,6 +105,10 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     docs/gradebooks.md). Re-running with the same --out grades only what is
     new or changed; grading another folder (late work) into it keeps the
     rows of students not in that folder, unless --replace.
+
+    Each submission runs fully isolated: as root in namespaces of its own,
+    as an ordinary user in an unprivileged user namespace. Where neither is
+    possible, nothing is graded and the message says what to change.
 
     \b
     Example:
@@ -114,7 +121,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
 
     limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
                     cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
-    options = dict(jobs=jobs, limits=limits, replace=replace)
+    options = dict(jobs=jobs, limits=limits, replace=replace, allow_partial=allow_partial)
     imported = None
     with progress_bar() as bar:
         if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)

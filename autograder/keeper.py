@@ -211,18 +211,20 @@ class Keeper:
             return
         largest = max(held, key=held.get)
         whole = largest == current["host"]
-        try:
-            os.write(current["out"], (f"\nautograder: its processes together held {total >> 20} MB, more than the "
-                                      f"{self.watch_bytes >> 20} MB a submission may use: "
-                                      f"{'your submission was stopped' if whole else 'its largest process was stopped'}"
-                                      "\n").encode())
-        except OSError:
-            pass
+        if whole or not current.get("noted"):  # once per submission: a process stopped each time would flood it
+            current["noted"] = True
+            try:
+                os.write(current["out"], (f"\nautograder: your code's processes together held {total >> 20} MB, more "
+                                          f"than the {self.watch_bytes >> 20} MB a submission may use: "
+                                          f"{'it was stopped' if whole else 'the largest was stopped (and any more)'}"
+                                          "\n").encode())
+            except OSError:
+                pass
         if whole:
             poller.unregister(current["pidfd"])
             self.finish()
         else:
-            _kill(largest)
+            _kill(_local_pid(largest))
 
     def finish(self) -> None:
         """End the current submission and everything it started; safe to call when there is none."""
@@ -257,6 +259,8 @@ class Keeper:
 
 
 def _kill(pid: int) -> None:
+    if pid == 0:
+        return  # never our own process group
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -307,13 +311,31 @@ def _kill_descendants() -> None:
         if not below:
             break
         for pid in below:
-            _kill(int(pid))
+            _kill(_local_pid(int(pid)))
         while True:
             try:
                 if os.waitpid(-1, os.WNOHANG)[0] == 0:
                     break
             except ChildProcessError:
                 break
+
+
+def _nspids(pid) -> list[int]:
+    """A process's pid in each PID namespace it is in, the machine's first (/proc numbers it so)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("NSpid:"):
+                return [int(n) for n in line.split()[1:]]
+    return []
+
+
+def _local_pid(host_pid: int) -> int:
+    """The pid by which this process (the keeper, maybe PID 1 of a namespace of its own) can signal `host_pid`
+    (0, which signals nothing of its own choosing, when it is gone)."""
+    try:
+        return _nspids(host_pid)[len(_nspids("self")) - 1]
+    except (OSError, IndexError):
+        return 0
 
 
 def _processes_of(uid: int) -> int:

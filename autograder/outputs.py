@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import isolation
 from . import report as R
 from .course import Assignment
 from .feedback import feedback_markdown
@@ -102,6 +103,9 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
              f"<h1>{esc(assignment.title)} <small>({esc(assignment.name)}, {assignment.max_score:g} points)</small></h1>",
              "<div class='stats'>" + "".join(f"<div class='stat'><b>{esc(str(v))}</b>{esc(k)}</div>" for k, v in stats)
              + "</div>"]
+    backends = sorted({b for b in grades[R.ISOLATION].fillna("") if b}) if R.ISOLATION in grades else []
+    if backends:
+        parts.append("<p><b>Isolation:</b> " + esc("; ".join(isolation.label(b) for b in backends)) + "</p>")
     if warning:
         parts.append(f"<p class='warn'><b>Isolation:</b> {esc(warning)}</p>")
     if n:

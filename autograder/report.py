@@ -7,7 +7,7 @@ from .course import Assignment
 from .runner import SubmissionResult
 
 STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
-DURATION = "duration_s"
+DURATION, ISOLATION = "duration_s", "isolation"
 TEST, POINTS, MAX_POINTS, OUTCOME, VISIBILITY = "test", "points", "max_points", "outcome", "visibility"
 WRITTEN_PREFIX = "written:"
 GRADE_COLUMNS = [STUDENT_ID, SCORE, MAX_SCORE, STATUS]
@@ -34,8 +34,10 @@ def grades_frame(assignment: Assignment, results: list[SubmissionResult]) -> pd.
         row.update({written_column(q.id): NAN for q in assignment.questions})
         row[MESSAGE] = r.message
         row[DURATION] = r.duration_s
+        row[ISOLATION] = r.isolation  # the sandbox backend its code ran in ("" when none ran)
         rows.append(row)
-    columns = GRADE_COLUMNS + tests + [written_column(q.id) for q in assignment.questions] + [MESSAGE, DURATION]
+    columns = (GRADE_COLUMNS + tests + [written_column(q.id) for q in assignment.questions]
+               + [MESSAGE, DURATION, ISOLATION])
     return pd.DataFrame(rows, columns=columns)
 
 

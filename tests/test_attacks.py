@@ -330,6 +330,7 @@ class Battery:
     submission_changes: list[str]
     out_files: set[str]
     sandbox_tmp_left: bool
+    rewritten_later: list[str]
 
 
 def diff(before: dict, after: dict) -> list[str]:
@@ -370,6 +371,8 @@ def battery(tmp_path_factory) -> Battery:
         seconds = time.perf_counter() - start
     (box,) = seen
     out = base / "out"
+    watched = [out / "grades.csv", out / RESULTS_DIR / "honest__full.json"]
+    right_after = {str(p): p.read_bytes() for p in watched}
     site_packages = [Path(p) for p in sys.path if p.endswith("site-packages")]
     battery = Battery(
         course=course, submissions=subs, out=out, batch=batch, alone=alone, seconds=seconds, sandbox=box,
@@ -382,7 +385,10 @@ def battery(tmp_path_factory) -> Battery:
         course_changes=diff(course_before, hash_tree(course)),
         submission_changes=diff(subs_before, hash_tree(subs)),
         out_files={str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()},
-        sandbox_tmp_left=Path(box["tmp"]).exists())
+        sandbox_tmp_left=Path(box["tmp"]).exists(),
+        rewritten_later=[])
+    time.sleep(max(0.0, start + seconds + 3.5 - time.perf_counter()))  # a daemon's wake-up time has passed
+    battery.rewritten_later = [p for p, data in right_after.items() if Path(p).read_bytes() != data]
     for s in sockets.values():
         s.close()
     return battery
@@ -398,6 +404,7 @@ def assert_nothing_harmed(b: Battery) -> None:
     expected = expected_out_files(b.out.parent / "out-honest", list(b.results))
     assert b.out_files == expected, f"unexpected files in the out folder: {sorted(b.out_files ^ expected)}"
     assert not b.sandbox_tmp_left, "the sandbox's work folder was left behind"
+    assert b.rewritten_later == [], "files of the report changed after the run"
 
 
 def expected_out_files(honest_out: Path, ids: list[str]) -> set[str]:
@@ -621,6 +628,23 @@ def check_fork_memory(r, b):
     assert report["held_mb"] <= bound, f"the submission's processes held {report} together"
 
 
+def check_course_not_found(r, b):
+    report = report_line(r, "COURSE")
+    assert report["found"] == [] and "TEXT OF" not in r.output, report
+    hidden_line = "def test_grad_values(submission, n):"
+    for path in [b.out / "tests.csv", b.out / "grades.csv", *(b.out / "feedback").glob("*.md")]:
+        assert hidden_line not in path.read_text(), f"the hidden tests' text reached {path}"
+
+
+def check_no_pth(r, b):
+    assert report_line(r, "PTH") == []
+
+
+def check_memory_scan(r, b):
+    report = report_line(r, "MEMORY-SCAN")
+    assert report["hits"] == [] and report["scanned_mb"] > 0, report
+
+
 def check_nothing_more(r, b):
     pass  # what this attack tries is covered by the harm checks
 
@@ -630,6 +654,10 @@ CHECKS = {
     "array_and_tensor_subclasses__zero": check_not_plain_data,
     "close_channel_at_import__zero": check_crash_at_import,
     "daemon_outlives_submission__zero": check_nothing_more,
+    "daemon_rewrites_results_later__zero": check_nothing_more,  # the harm checks look again after it woke
+    "find_the_course_through_modules_and_proc__zero": check_course_not_found,
+    "plant_a_pth_in_the_venv__zero": check_no_pth,
+    "search_own_memory_for_classmates__zero": check_memory_scan,
     "stop_every_process__zero": check_nothing_more,
     "deep_recursion__zero": check_recursion,
     "deeply_nested_return__zero": check_nested,
@@ -770,3 +798,32 @@ def test_degraded_mode_still_grades_and_holds_the_limits(degraded):
     check_grad_times_out(results["sleep_in_grad__one_test"], None)
     check_exit_in_grad(results["sys_exit_in_grad__one_test"], None)
     assert leftovers == []
+
+
+# -- nothing of one student reaches another ---------------------------------------------------------------------------
+def notebook_of(code: str) -> str:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    return nbformat.writes(nb)
+
+
+def test_no_process_holds_a_classmates_notebook_code(tmp_path, monkeypatch):
+    """Notebooks graded before it, in the same slot: the submission's own memory, all it inherited included,
+    holds no text of theirs (their cells reach only their own process, through their own folder)."""
+    course = write_course(tmp_path / "course")
+    monkeypatch.setenv(COURSE_ENV, str(course))
+    subs = tmp_path / "class"
+    subs.mkdir()
+    honest = (ATTACKS / "honest__full.py").read_text()
+    for sid in ("alice", "bob", "carol"):
+        marked = f"# CLASSMATE-CODE-{sid}-END\n" + honest + f"\nMARK = 'CLASSMATE-CODE-{sid}-END'\n"
+        (subs / f"{sid}.ipynb").write_text(notebook_of(marked))
+    attack = "search_own_memory_for_classmates__zero"
+    (subs / f"zz_{attack}.py").write_text((ATTACKS / f"{attack}.py").read_text())
+    batch = grade_batch(ASSIGNMENT, subs, tmp_path / "out", jobs=1, limits=LIMITS, isolate=ISOLATE)
+    results = {r.student_id: r for r in batch.results}
+    assert all(abs(results[sid].score - MAX_SCORE) < TOLERANCE for sid in ("alice", "bob", "carol"))
+    report = report_line(results[f"zz_{attack}"], "MEMORY-SCAN")
+    assert report["hits"] == [] and report["scanned_mb"] > 0, report

@@ -1,6 +1,6 @@
 """Seven processes of 150 MB each: every one under its own memory limit, together far more than one
-submission may hold. Each child says when all its pages are resident; the count says how many got there
-before the bound on the whole submission (a control group, or the keeper's watch) stopped them."""
+submission may hold. Each child says when all its pages are resident; once none is still getting there,
+those still alive are what the submission holds within its bound (a control group, or the keeper's watch)."""
 import json
 import os
 import select
@@ -25,16 +25,17 @@ def square(x):
                 os._exit(0)
         children.append(pid)
     os.close(write_end)
-    held, end = 0, time.monotonic() + 1.2
-    while time.monotonic() < end:
-        ready, _, _ = select.select([read_end], [], [], max(0.0, end - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(read_end, 64)
+    complete, end = 0, time.monotonic() + 1.2
+    while time.monotonic() < end:  # until no child is still getting there (or time is up)
+        ready, _, _ = select.select([read_end], [], [], min(0.3, max(0.0, end - time.monotonic())))
+        chunk = os.read(read_end, 64) if ready else b""
         if not chunk:
-            break  # every child has ended (or been killed)
-        held += len(chunk)
-    print("FORKMEM " + json.dumps({"forked": len(children), "held_mb": held * BLOCK // 2**20}), flush=True)
+            break
+        complete += len(chunk)
+    # What they hold together now: the children that got all their pages and are still alive.
+    alive = [pid for pid in children if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+    held = min(complete, len(alive)) * BLOCK // 2**20
+    print("FORKMEM " + json.dumps({"forked": len(children), "complete": complete, "held_mb": held}), flush=True)
     return x + 1
 
 
