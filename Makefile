@@ -1,13 +1,15 @@
 # Two entry points, both idempotent and fast once set up:
 #   make demo   set up, then grade the bundled sample class
-#   make test   set up, then run the project's tests
+#   make test   set up, then run the project's tests (as root or as an ordinary user)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
+# The tests of isolation: what .ci/run runs again as an ordinary user.
+ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-isolation clean
 
 setup: $(STAMP)
 
@@ -26,6 +28,9 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+test-isolation: setup
+	$(BIN)/python -m pytest $(ISOLATION_TESTS)
 
 clean:
 	rm -rf $(VENV) out
