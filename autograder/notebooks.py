@@ -148,14 +148,18 @@ def read_submitted(data: bytes, file_name: str) -> ReadNotebook:
         raise ValueError(f"{file_name} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{file_name} is not a valid notebook: not JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{file_name} is not a valid notebook: its JSON is nested too deeply") from None
     if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
         version = raw.get("nbformat") if isinstance(raw, dict) else None
         raise ValueError(f"{file_name} is not an nbformat 4 notebook (nbformat: {version!r}); "
                          "open and save it in a current Jupyter")
+    odd = next((i for i, cell in enumerate(raw["cells"]) if not isinstance(cell, dict)), None)
+    if odd is not None:
+        raise ValueError(f"{file_name} is not a valid notebook: its cell {odd + 1} is not a cell")
     for cell in raw["cells"]:  # outputs can be hundreds of MB: they are never needed
-        if isinstance(cell, dict):
-            cell.pop("outputs", None)
-            cell.setdefault("metadata", {})
+        cell.pop("outputs", None)
+        cell.setdefault("metadata", {})
     nb = nbformat.from_dict(raw)
     cells, answers, notes = [], {}, []
     for index, cell in enumerate(nb.cells):
