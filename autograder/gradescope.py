@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 import zipfile
@@ -29,6 +27,8 @@ from pathlib import Path
 
 from .course import Assignment, get_assignment
 from .errors import AutograderError
+from .safefiles import RefusedFile, read_regular_file
+from .submissions import ANSWERS_FILE, Prepared, notebook_twin, prepare_files, size_limit
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -189,9 +189,20 @@ def build_autograder_zip(assignment: str | Assignment, out_path: Path,
 
 # -- finding the student's files -------------------------------------------------------------
 def _submitted(folder: Path) -> list[Path]:
-    """Every regular file the student uploaded, shallowest first; archives' debris and symlinks left out."""
-    found = _files(folder, UPLOAD_SKIPPED)
+    """Everything the student uploaded but folders, shallowest first; archives' debris left out. Links are
+    listed (a link to a folder as one entry, never entered): the one picked is refused when it is read."""
+    found = []
+    for top, folders, names in os.walk(folder):  # never follows a link to a folder
+        here = Path(top)
+        folders[:] = [d for d in folders if d not in UPLOAD_SKIPPED and not d.startswith(".")]
+        found += [here / n for n in names if n not in UPLOAD_SKIPPED and not n.startswith(".")]
+        found += [here / d for d in folders if (here / d).is_symlink()]
     return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.relative_to(folder).as_posix()))
+
+
+def _listed(path: Path, folder: Path) -> str:
+    rel = path.relative_to(folder).as_posix()
+    return f"{rel} (a link, not followed)" if path.is_symlink() else rel
 
 
 def _pick(paths: list[Path], folder: Path, name: str) -> tuple[Path | None, str, str]:
@@ -232,30 +243,35 @@ def find_submission(assignment: Assignment, folder: Path) -> Located:
             if path is not None:
                 break
         if path is None:
-            listing = ", ".join(p.relative_to(folder).as_posix() for p in files[:20]) or "nothing"
+            listing = ", ".join(_listed(p, folder) for p in files[:20]) or "nothing"
             stem = Path(name).stem
             return Located(problem=f"no {name} in your submission (found: {listing}). "
                                    f"Upload {name} or {stem}.ipynb, alone or in a folder or zip.")
-        if path.stat().st_size > MAX_SUBMITTED_BYTES:
-            return Located(problem=f"{path.name} is larger than {MAX_SUBMITTED_BYTES >> 20} MB")
         rel = path.relative_to(folder).as_posix()
         if path.name not in (name, str(Path(name).with_suffix(".ipynb"))):
             notes.append(f"graded {rel} as your {name}")
         notes += [note] if note else []
         chosen[name] = path
     first = next(iter(chosen.values()))
-    answers = next((p for p in (first.parent / "answers.md", folder / "answers.md") if p.is_file()), None)
+    answers = next((p for p in (first.parent / ANSWERS_FILE, folder / ANSWERS_FILE) if os.path.lexists(p)), None)
     return Located(chosen, answers, tuple(notes))
 
 
-def _stage(located: Located, into: Path) -> Path:
-    """The matched files under the names the engine expects (a notebook keeps its .ipynb)."""
-    for name, path in located.files.items():
-        target = into / (Path(name).with_suffix(".ipynb").name if path.suffix == ".ipynb" else name)
-        shutil.copyfile(path, target)
+def read_upload(assignment: Assignment, located: Located, folder: Path):
+    """The located files, read as data (`safefiles`: no link followed, sizes checked), as a `Prepared`."""
+    if located.problem:
+        return Prepared("submission", folder, {}, "", "invalid", located.problem)
+    wanted = {(notebook_twin(name) if path.suffix == ".ipynb" else name): path for name, path in located.files.items()}
     if located.answers is not None:
-        shutil.copyfile(located.answers, into / "answers.md")
-    return into
+        wanted[ANSWERS_FILE] = located.answers
+    files, labels = {}, {}
+    for name, path in wanted.items():
+        labels[name] = path.relative_to(folder).as_posix()
+        try:
+            files[name] = read_regular_file(folder, labels[name], min(size_limit(name), MAX_SUBMITTED_BYTES))
+        except RefusedFile as exc:
+            return Prepared("submission", folder, {}, "", "invalid", str(exc))
+    return prepare_files(assignment, "submission", folder, files, labels)
 
 
 # -- results.json ----------------------------------------------------------------------------
@@ -345,17 +361,12 @@ def load_config(root: Path) -> tuple[Assignment, str]:
     return get_assignment(str(config.get("assignment", "")), root / "source"), visibility
 
 
-def _grade(assignment: Assignment, specs, located: Located, log):
+def _grade(assignment: Assignment, specs, located: Located, folder: Path, log):
     """(result, isolation warning, isolated?) of the located submission, through the sandbox."""
     from .api import unrunnable  # noqa: PLC0415
     from .sandbox import Limits, Sandbox  # noqa: PLC0415
-    from .submissions import Prepared, read_entry  # noqa: PLC0415
 
-    if located.problem:
-        missing = Prepared("submission", Path("submission"), {}, "", "invalid", located.problem)
-        return unrunnable(missing, specs), "", False
-    with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        prepared = read_entry(assignment, "submission", _stage(located, Path(tmp)))
+    prepared = read_upload(assignment, located, folder)
     if prepared.status != "ok":
         return unrunnable(prepared, specs), "", False
     preload = ("matplotlib.pyplot",) if prepared.cells is not None else ()
@@ -378,7 +389,7 @@ def run(root: Path | None = None, log=print) -> dict:
         specs = collect(assignment)
         located = find_submission(assignment, root / "submission")
         log(f"files: {({k: str(v) for k, v in located.files.items()}) or located.problem}")
-        result, warning, isolated = _grade(assignment, specs, located, log)
+        result, warning, isolated = _grade(assignment, specs, located, root / "submission", log)
         data = results_json(assignment, specs, result, hidden_visibility=visibility, notes=list(located.notes),
                             warning=warning, elapsed_s=time.perf_counter() - start, isolated=isolated)
         log(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; {data['execution_time']} s")

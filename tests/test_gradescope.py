@@ -21,7 +21,7 @@ import autograder
 from autograder.cli import main
 from autograder.course import get_assignment
 from autograder.errors import AutograderError
-from autograder.gradescope import build_autograder_zip, find_submission, results_json, run
+from autograder.gradescope import build_autograder_zip, find_submission, read_upload, results_json, run
 from autograder.runner import SubmissionResult
 from autograder import collect, runner
 
@@ -334,11 +334,87 @@ def test_find_submission_explains_what_it_cannot_match(tmp_path, names, problem)
     assert problem in located.problem and located.files == {}
 
 
-def test_find_submission_ignores_symlinks(tmp_path):
-    secret = upload(tmp_path / "elsewhere", "backprop.py") / "backprop.py"
+SECRET = "TOPSECRET-GS-51c2"
+
+
+def _link_file(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").symlink_to(outside / "backprop.py")
+
+
+def _link_folder(sub: Path, outside: Path) -> None:
+    (sub / "hw2").symlink_to(outside)
+
+
+def _link_deep_folder(sub: Path, outside: Path) -> None:
+    (sub / "a").mkdir()
+    (sub / "a" / "b").symlink_to(outside)
+
+
+def _hard_link(sub: Path, outside: Path) -> None:
+    os.link(outside / "backprop.py", sub / "backprop.py")
+
+
+def _fifo(sub: Path, outside: Path) -> None:
+    os.mkfifo(sub / "backprop.py")
+
+
+def _sparse(sub: Path, outside: Path) -> None:
+    with open(sub / "backprop.ipynb", "wb") as f:
+        f.truncate(3 * 2**30)
+
+
+def _pagemap(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").symlink_to("/proc/self/pagemap")
+
+
+def _deep_notebook(sub: Path, outside: Path) -> None:
+    (sub / "backprop.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+
+
+def _linked_answers(sub: Path, outside: Path) -> None:
+    (sub / "hw2").mkdir()
+    (sub / "hw2" / "backprop.py").write_text("x = 1\n")
+    (sub / "hw2" / "answers.md").symlink_to(outside / "backprop.py")
+
+
+def _not_utf8(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").write_bytes(b"x = '\xff'\n")
+
+
+@pytest.mark.parametrize("make, problem", [
+    (_link_file, "backprop.py is a symbolic link, and links are never followed"),
+    (_link_folder, "no backprop.py in your submission (found: hw2 (a link, not followed))"),
+    (_link_deep_folder, "no backprop.py in your submission (found: a/b (a link, not followed))"),
+    (_hard_link, "backprop.py is a hard link (the same file has 2 names"),
+    (_fifo, "backprop.py is a named pipe, not a regular file"),
+    (_sparse, f"backprop.ipynb is larger than {64 * 2**20} bytes"),
+    (_pagemap, "backprop.py is a symbolic link"),
+    (_deep_notebook, "backprop.ipynb is not a valid notebook: its JSON is nested too deeply"),
+    (_linked_answers, "hw2/answers.md is a symbolic link"),
+    (_not_utf8, "backprop.py is not UTF-8 text"),
+])
+def test_uploads_are_read_as_data_never_through_a_link(tmp_path, make, problem):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "backprop.py").write_text((REFERENCE / "backprop.py").read_text() + f"\n# {SECRET}\n")
     (tmp_path / "submission").mkdir()
-    (tmp_path / "submission" / "backprop.py").symlink_to(secret)
-    assert "no backprop.py" in find_submission(get_assignment("hw2"), tmp_path / "submission").problem
+    make(tmp_path / "submission", outside)
+    assignment = get_assignment("hw2")
+    prepared = read_upload(assignment, find_submission(assignment, tmp_path / "submission"), tmp_path / "submission")
+    assert prepared.status == "invalid" and problem in prepared.message, prepared.message
+    assert SECRET not in prepared.message and str(tmp_path) not in prepared.message and not prepared.files
+
+
+def test_a_linked_upload_gets_a_results_json_that_says_why_and_shows_nothing_of_the_target(zips, tmp_path):
+    root = autograder_root(tmp_path / "ag", zips["after_published"], {})
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "backprop.py").write_text((REFERENCE / "backprop.py").read_text() + f"\n# {SECRET}\n")
+    _link_file(root / "submission", outside)
+    data = validate(run(root, log=lambda *a: None))
+    assert data["score"] == 0 and data["extra_data"]["status"] == "invalid"
+    assert "backprop.py is a symbolic link" in data["output"]
+    assert SECRET not in json.dumps(data) and str(outside) not in json.dumps(data)
 
 
 @pytest.mark.parametrize("visibility", ["after_published", "after_due_date", "hidden"])
