@@ -48,7 +48,8 @@ def _digest(files: dict[str, bytes]) -> str:
 
 
 def _invalid(student_id: str, source: Path, message: str, digest: str = "") -> Prepared:
-    return Prepared(student_id, source, {}, digest, "invalid", message)
+    """An entry that is not graded; without its files' digest, keyed by the reason (a new reason: a new row)."""
+    return Prepared(student_id, source, {}, digest or _digest({"invalid": message.encode()}), "invalid", message)
 
 
 ANSWERS_FILE = "answers.md"
