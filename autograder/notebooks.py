@@ -138,8 +138,8 @@ def notebook_texts(assignment: Assignment) -> dict[str, str]:
     return out
 
 
-def read_submitted(data: bytes, file_name: str) -> ReadNotebook:
-    """Code cells (magics and shell escapes dropped, and noted) and answers; ValueError with a clear reason."""
+def _notebook_json(data: bytes, file_name: str) -> dict:
+    """The notebook's JSON, checked to be nbformat 4 with a list of cells; ValueError with a clear reason."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"{file_name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
     try:
@@ -157,6 +157,12 @@ def read_submitted(data: bytes, file_name: str) -> ReadNotebook:
     odd = next((i for i, cell in enumerate(raw["cells"]) if not isinstance(cell, dict)), None)
     if odd is not None:
         raise ValueError(f"{file_name} is not a valid notebook: its cell {odd + 1} is not a cell")
+    return raw
+
+
+def read_submitted(data: bytes, file_name: str) -> ReadNotebook:
+    """Code cells (magics and shell escapes dropped, and noted) and answers; ValueError with a clear reason."""
+    raw = _notebook_json(data, file_name)
     for cell in raw["cells"]:  # outputs can be hundreds of MB: they are never needed
         cell.pop("outputs", None)
         cell.setdefault("metadata", {})

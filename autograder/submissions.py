@@ -105,8 +105,11 @@ def read_entry(assignment: Assignment, student_id: str, source: Path, known: Ent
 
     Only the entry's own regular files are read (`safefiles`): a link, a pipe or a hard link gets the entry
     an `invalid` row that says why, as does any error while reading it."""
-    if known.problem:
-        return _invalid(student_id, source, known.problem)
+    prepared = _invalid(student_id, source, known.problem) if known.problem else _read(assignment, student_id, source)
+    return replace(prepared, notes=(*known.notes, *prepared.notes)) if known.notes else prepared
+
+
+def _read(assignment: Assignment, student_id: str, source: Path) -> Prepared:
     where = Path(os.path.abspath(source))
     try:
         located, problem = _locate(assignment, where)
@@ -117,10 +120,9 @@ def read_entry(assignment: Assignment, student_id: str, source: Path, known: Ent
         return _invalid(student_id, source, str(exc))
     except (OSError, MemoryError) as exc:  # the entry vanished, cannot be looked at, or is too large to hold
         why = getattr(exc, "strerror", None) or type(exc).__name__
-        return _invalid(student_id, source, f"{source.name} could not be read ({why})")
+        return _invalid(student_id, source, f"{where.name} could not be read ({why})")
     labels = {name: PurePosixPath(rel).name for name, rel in located.items()}
-    prepared = prepare_files(assignment, student_id, source, files, labels)
-    return replace(prepared, notes=(*known.notes, *prepared.notes)) if known.notes else prepared
+    return prepare_files(assignment, student_id, source, files, labels)
 
 
 def prepare_files(assignment: Assignment, student_id: str, source: Path, files: dict[str, bytes],
