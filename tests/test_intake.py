@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +139,22 @@ def test_a_sparse_file_of_gigabytes_is_refused_before_it_is_read(toy_course, tmp
                           env={**os.environ, "AUTOGRADER_COURSE": str(toy_course)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "invalid sparse__zero.py is larger than 2000000 bytes"
+
+
+def test_a_deep_notebook_is_refused_even_under_a_raised_recursion_limit(toy_course, tmp_path):
+    """json's parser recurses on the C stack: with the limit raised (a library, a test run in the grader's
+    process) 100,000 levels would crash the grader; the depth is measured before anything is parsed."""
+    entry = tmp_path / "deep__zero.ipynb"
+    entry.write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code = ("import sys; from pathlib import Path\n"
+            "from autograder.course import get_assignment\nfrom autograder.submissions import read_entry\n"
+            "sys.setrecursionlimit(1_000_000)\n"
+            "p = read_entry(get_assignment('toy'), 'deep__zero', Path(sys.argv[1]))\n"
+            "print(p.status, p.message)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(entry)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "AUTOGRADER_COURSE": str(toy_course)})
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.strip() == "invalid deep__zero.ipynb is not a valid notebook: its JSON is nested too deeply"
 
 
 def test_the_reader_refuses_what_is_not_the_students_own_regular_file(tmp_path):
