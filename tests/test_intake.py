@@ -125,20 +125,27 @@ def test_nothing_of_a_linked_file_reaches_any_output(attacked):
                                                                              "honest__full", "template__zero"])
 
 
+def read_in_a_child(course: Path, entry: Path, setup: str) -> str:
+    """'status message' of `read_entry` on `entry`, in a fresh process that first runs `setup` (a limit that
+    would turn a careless read into a crash, which must not take the test run down with it)."""
+    code = ("import resource, sys; from pathlib import Path\n"
+            "from autograder.course import get_assignment\nfrom autograder.submissions import read_entry\n"
+            f"{setup}\n"
+            "p = read_entry(get_assignment('toy'), Path(sys.argv[1]).stem, Path(sys.argv[1]))\n"
+            "print(p.status, p.message)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(entry)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "AUTOGRADER_COURSE": str(course)})
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    return proc.stdout.strip()
+
+
 def test_a_sparse_file_of_gigabytes_is_refused_before_it_is_read(toy_course, tmp_path):
     """Under a 1.5 GB address-space limit: reading the 3 GB file into memory would fail with MemoryError."""
     entry = tmp_path / "sparse__zero.py"
     with open(entry, "wb") as f:
         f.truncate(SPARSE_BYTES)
-    code = ("import resource, sys; from pathlib import Path\n"
-            "from autograder.course import get_assignment\nfrom autograder.submissions import read_entry\n"
-            "resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, resource.RLIM_INFINITY))\n"
-            "p = read_entry(get_assignment('toy'), 'sparse__zero', Path(sys.argv[1]))\n"
-            "print(p.status, p.message)\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(entry)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "AUTOGRADER_COURSE": str(toy_course)})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "invalid sparse__zero.py is larger than 2000000 bytes"
+    limit = "resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, resource.RLIM_INFINITY))"
+    assert read_in_a_child(toy_course, entry, limit) == "invalid sparse__zero.py is larger than 2000000 bytes"
 
 
 def test_a_deep_notebook_is_refused_even_under_a_raised_recursion_limit(toy_course, tmp_path):
@@ -146,15 +153,8 @@ def test_a_deep_notebook_is_refused_even_under_a_raised_recursion_limit(toy_cour
     process) 100,000 levels would crash the grader; the depth is measured before anything is parsed."""
     entry = tmp_path / "deep__zero.ipynb"
     entry.write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    code = ("import sys; from pathlib import Path\n"
-            "from autograder.course import get_assignment\nfrom autograder.submissions import read_entry\n"
-            "sys.setrecursionlimit(1_000_000)\n"
-            "p = read_entry(get_assignment('toy'), 'deep__zero', Path(sys.argv[1]))\n"
-            "print(p.status, p.message)\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(entry)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "AUTOGRADER_COURSE": str(toy_course)})
-    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
-    assert proc.stdout.strip() == "invalid deep__zero.ipynb is not a valid notebook: its JSON is nested too deeply"
+    assert read_in_a_child(toy_course, entry, "sys.setrecursionlimit(1_000_000)") == \
+        "invalid deep__zero.ipynb is not a valid notebook: its JSON is nested too deeply"
 
 
 def test_the_reader_refuses_what_is_not_the_students_own_regular_file(tmp_path):
