@@ -366,7 +366,7 @@ def load_config(root: Path) -> tuple[Assignment, str]:
     return get_assignment(str(config.get("assignment", "")), root / "source"), visibility
 
 
-def _grade(assignment: Assignment, specs, located: Located, folder: Path, log, isolate: bool | None = None):
+def _grade(assignment: Assignment, specs, located: Located, folder: Path, log):
     """(result, isolation warning, isolated?) of the located submission, through the sandbox."""
     from .api import unrunnable  # noqa: PLC0415
     from .sandbox import Limits, Sandbox  # noqa: PLC0415
@@ -375,12 +375,15 @@ def _grade(assignment: Assignment, specs, located: Located, folder: Path, log, i
     if prepared.status != "ok":
         return unrunnable(prepared, specs), "", False
     preload = ("matplotlib.pyplot",) if prepared.cells is not None else ()
-    with Sandbox(Limits(), isolate=isolate, course_root=assignment.course_root, preload=preload) as sandbox:
+    # Without namespaces (Docker's default), a root grader still runs the submission as a user of its own, and
+    # `run` has checked that the hidden tests and oracle values are closed to such users: partial is allowed then.
+    with Sandbox(Limits(), allow_partial=os.geteuid() == 0, course_root=assignment.course_root,
+                 preload=preload) as sandbox:
         log(f"isolation: {'full' if sandbox.isolated else 'partial'} {sandbox.warning}".rstrip())
         return sandbox.grade(assignment, specs, prepared), sandbox.warning, sandbox.isolated
 
 
-def run(root: Path | None = None, log=print, isolate: bool | None = None) -> dict:
+def run(root: Path | None = None, log=print) -> dict:
     """Grade `ROOT/submission` and write `ROOT/results/results.json`; returns what was written. Never raises
     for the submission's sake or the grader's: a failure becomes a results.json that says so."""
     from .grading import atomic_write  # noqa: PLC0415
@@ -399,7 +402,7 @@ def run(root: Path | None = None, log=print, isolate: bool | None = None) -> dic
         specs = collect(assignment)
         located = find_submission(assignment, root / "submission")
         log(f"files: {({k: str(v) for k, v in located.files.items()}) or located.problem}")
-        result, warning, isolated = _grade(assignment, specs, located, root / "submission", log, isolate)
+        result, warning, isolated = _grade(assignment, specs, located, root / "submission", log)
         data = results_json(assignment, specs, result, hidden_visibility=visibility, notes=list(located.notes),
                             warning=warning, elapsed_s=time.perf_counter() - start, isolated=isolated)
         log(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; {data['execution_time']} s")
