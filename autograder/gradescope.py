@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 import zipfile
@@ -29,6 +27,8 @@ from pathlib import Path
 
 from .course import Assignment, get_assignment
 from .errors import AutograderError
+from .safefiles import RefusedFile, read_regular_file
+from .submissions import ANSWERS_FILE, Prepared, notebook_twin, prepare_files, size_limit
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -63,6 +63,8 @@ fi
 "$ROOT/venv/bin/python" -m pip install "$ROOT/source"
 # Fail the image build now, not at the first submission, if the tests cannot be loaded.
 "$ROOT/venv/bin/python" -m autograder.gradescope --check-install --root "$ROOT"
+# Last: the hidden tests and stored oracle values readable by root only (submissions run as another user).
+"$ROOT/venv/bin/python" -m autograder.gradescope --lock-down --root "$ROOT"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -87,6 +89,8 @@ exit 0
 """
 
 GRADER_FAILED = ("The autograder failed before it could grade your submission. This is not your fault: "
+                 "your instructor can see what went wrong. Resubmit later or tell your instructor.")
+MISCONFIGURED = ("The autograder is misconfigured, so your submission was not graded. This is not your fault: "
                  "your instructor can see what went wrong. Resubmit later or tell your instructor.")
 
 
@@ -189,9 +193,20 @@ def build_autograder_zip(assignment: str | Assignment, out_path: Path,
 
 # -- finding the student's files -------------------------------------------------------------
 def _submitted(folder: Path) -> list[Path]:
-    """Every regular file the student uploaded, shallowest first; archives' debris and symlinks left out."""
-    found = _files(folder, UPLOAD_SKIPPED)
+    """Everything the student uploaded but folders, shallowest first; archives' debris left out. Links are
+    listed (a link to a folder as one entry, never entered): the one picked is refused when it is read."""
+    found = []
+    for top, folders, names in os.walk(folder):  # never follows a link to a folder
+        here = Path(top)
+        folders[:] = [d for d in folders if d not in UPLOAD_SKIPPED and not d.startswith(".")]
+        found += [here / n for n in names if n not in UPLOAD_SKIPPED and not n.startswith(".")]
+        found += [here / d for d in folders if (here / d).is_symlink()]
     return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.relative_to(folder).as_posix()))
+
+
+def _listed(path: Path, folder: Path) -> str:
+    rel = path.relative_to(folder).as_posix()
+    return f"{rel} (a link, not followed)" if path.is_symlink() else rel
 
 
 def _pick(paths: list[Path], folder: Path, name: str) -> tuple[Path | None, str, str]:
@@ -232,30 +247,35 @@ def find_submission(assignment: Assignment, folder: Path) -> Located:
             if path is not None:
                 break
         if path is None:
-            listing = ", ".join(p.relative_to(folder).as_posix() for p in files[:20]) or "nothing"
+            listing = ", ".join(_listed(p, folder) for p in files[:20]) or "nothing"
             stem = Path(name).stem
             return Located(problem=f"no {name} in your submission (found: {listing}). "
                                    f"Upload {name} or {stem}.ipynb, alone or in a folder or zip.")
-        if path.stat().st_size > MAX_SUBMITTED_BYTES:
-            return Located(problem=f"{path.name} is larger than {MAX_SUBMITTED_BYTES >> 20} MB")
         rel = path.relative_to(folder).as_posix()
         if path.name not in (name, str(Path(name).with_suffix(".ipynb"))):
             notes.append(f"graded {rel} as your {name}")
         notes += [note] if note else []
         chosen[name] = path
     first = next(iter(chosen.values()))
-    answers = next((p for p in (first.parent / "answers.md", folder / "answers.md") if p.is_file()), None)
+    answers = next((p for p in (first.parent / ANSWERS_FILE, folder / ANSWERS_FILE) if os.path.lexists(p)), None)
     return Located(chosen, answers, tuple(notes))
 
 
-def _stage(located: Located, into: Path) -> Path:
-    """The matched files under the names the engine expects (a notebook keeps its .ipynb)."""
-    for name, path in located.files.items():
-        target = into / (Path(name).with_suffix(".ipynb").name if path.suffix == ".ipynb" else name)
-        shutil.copyfile(path, target)
+def read_upload(assignment: Assignment, located: Located, folder: Path):
+    """The located files, read as data (`safefiles`: no link followed, sizes checked), as a `Prepared`."""
+    if located.problem:
+        return Prepared("submission", folder, {}, "", "invalid", located.problem)
+    wanted = {(notebook_twin(name) if path.suffix == ".ipynb" else name): path for name, path in located.files.items()}
     if located.answers is not None:
-        shutil.copyfile(located.answers, into / "answers.md")
-    return into
+        wanted[ANSWERS_FILE] = located.answers
+    files, labels = {}, {}
+    for name, path in wanted.items():
+        labels[name] = path.relative_to(folder).as_posix()
+        try:
+            files[name] = read_regular_file(folder, labels[name], min(size_limit(name), MAX_SUBMITTED_BYTES))
+        except RefusedFile as exc:
+            return Prepared("submission", folder, {}, "", "invalid", str(exc))
+    return prepare_files(assignment, "submission", folder, files, labels)
 
 
 # -- results.json ----------------------------------------------------------------------------
@@ -279,8 +299,9 @@ def _test_entry(outcome, hint: str, hidden_visibility: str) -> dict:
     }
 
 
-def _summary(assignment: Assignment, result, hidden_visibility: str, notes: list[str], warning: str) -> str:
-    """The text shown above the tests: what was graded, never a score (hidden tests' points stay hidden)."""
+def _summary(assignment: Assignment, result, hidden_visibility: str, notes: list[str]) -> str:
+    """The text shown above the tests: what was graded, never a score (hidden tests' points stay hidden), and
+    nothing of how the grader is confined (that would tell an attacker what a submission can reach)."""
     from .feedback import STATUS_TEXT  # noqa: PLC0415
 
     lines = []
@@ -293,8 +314,6 @@ def _summary(assignment: Assignment, result, hidden_visibility: str, notes: list
     if assignment.questions:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded separately, by a person.")
     lines += [f"Note: {n}" for n in notes]
-    if warning:
-        lines.append(f"Grader note: {warning}")
     if result.output.strip():
         printed = result.output.rstrip()
         cut = printed[:MAX_PRINTED_CHARS] + ("\n[...]" if len(printed) > MAX_PRINTED_CHARS else "")
@@ -304,25 +323,27 @@ def _summary(assignment: Assignment, result, hidden_visibility: str, notes: list
 
 def results_json(assignment: Assignment, specs, result, *, hidden_visibility: str = "after_published",
                  notes: tuple[str, ...] | list[str] = (), warning: str = "", elapsed_s: float = 0.0, isolated: bool = False) -> dict:
-    """Gradescope's results.json for one graded (or ungradable) submission."""
+    """Gradescope's results.json for one graded (or ungradable) submission. The isolation `warning` goes to
+    `extra_data`, which students do not see, never to the text they see."""
     hints = {s.name: s.hint for s in specs}
     notes = [*notes, *result.extra.get("notes", [])]
     return {
         "score": result.score,
         "execution_time": round(elapsed_s, 3),
-        "output": _summary(assignment, result, hidden_visibility, notes, warning),
+        "output": _summary(assignment, result, hidden_visibility, notes),
         "output_format": "text",  # what a student's code printed is never rendered as HTML
         "stdout_visibility": "hidden",  # the grader's log, for instructors
         "tests": [_test_entry(o, hints.get(o.test, ""), hidden_visibility) for o in result.outcomes],
         "extra_data": {"assignment": assignment.name, "status": result.status, "digest": result.digest,
-                       "isolated": isolated},
+                       "isolated": isolated, **({"isolation_warning": warning} if warning else {})},
     }
 
 
-def grader_failed(message: str, elapsed_s: float) -> dict:
+def grader_failed(message: str, elapsed_s: float, output: str = GRADER_FAILED) -> dict:
     """results.json when the grader itself failed: zero, and a message that says it is not the student's doing."""
     data = fallback_results()
     data["execution_time"] = round(elapsed_s, 3)
+    data["output"] = output
     data["extra_data"]["error"] = message
     return data
 
@@ -345,21 +366,19 @@ def load_config(root: Path) -> tuple[Assignment, str]:
     return get_assignment(str(config.get("assignment", "")), root / "source"), visibility
 
 
-def _grade(assignment: Assignment, specs, located: Located, log):
+def _grade(assignment: Assignment, specs, located: Located, folder: Path, log):
     """(result, isolation warning, isolated?) of the located submission, through the sandbox."""
     from .api import unrunnable  # noqa: PLC0415
     from .sandbox import Limits, Sandbox  # noqa: PLC0415
-    from .submissions import Prepared, read_entry  # noqa: PLC0415
 
-    if located.problem:
-        missing = Prepared("submission", Path("submission"), {}, "", "invalid", located.problem)
-        return unrunnable(missing, specs), "", False
-    with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        prepared = read_entry(assignment, "submission", _stage(located, Path(tmp)))
+    prepared = read_upload(assignment, located, folder)
     if prepared.status != "ok":
         return unrunnable(prepared, specs), "", False
     preload = ("matplotlib.pyplot",) if prepared.cells is not None else ()
-    with Sandbox(Limits(), course_root=assignment.course_root, preload=preload) as sandbox:
+    # Without namespaces (Docker's default), a root grader still runs the submission as a user of its own, and
+    # `run` has checked that the hidden tests and oracle values are closed to such users: partial is allowed then.
+    with Sandbox(Limits(), allow_partial=os.geteuid() == 0, course_root=assignment.course_root,
+                 preload=preload) as sandbox:
         log(f"isolation: {'full' if sandbox.isolated else 'partial'} {sandbox.warning}".rstrip())
         return sandbox.grade(assignment, specs, prepared), sandbox.warning, sandbox.isolated
 
@@ -375,18 +394,77 @@ def run(root: Path | None = None, log=print) -> dict:
 
         assignment, visibility = load_config(root)
         log(f"engine: {Path(__file__).resolve().parent}\nassignment: {assignment.name} ({assignment.root})")
+        _close_run_folders(root)
+        exposed = exposed_secrets(root)
+        if exposed:
+            raise Misconfigured(f"readable by other users, so by a submission: {', '.join(exposed)}; setup.sh "
+                                f"must end with `python -m autograder.gradescope --lock-down` (rebuild the zip)")
         specs = collect(assignment)
         located = find_submission(assignment, root / "submission")
         log(f"files: {({k: str(v) for k, v in located.files.items()}) or located.problem}")
-        result, warning, isolated = _grade(assignment, specs, located, log)
+        result, warning, isolated = _grade(assignment, specs, located, root / "submission", log)
         data = results_json(assignment, specs, result, hidden_visibility=visibility, notes=list(located.notes),
                             warning=warning, elapsed_s=time.perf_counter() - start, isolated=isolated)
         log(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; {data['execution_time']} s")
     except Exception as exc:  # the grader's own failure: still a results.json, and the traceback for instructors
         log(traceback.format_exc())
-        data = grader_failed(f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+        data = grader_failed(f"{type(exc).__name__}: {exc}", time.perf_counter() - start,
+                             MISCONFIGURED if isinstance(exc, Misconfigured) else GRADER_FAILED)
     atomic_write(root / "results" / "results.json", json.dumps(data, indent=2) + "\n")
     return data
+
+
+# -- keeping the hidden tests from the submission ---------------------------------------------------
+class Misconfigured(Exception):
+    """The autograder's installation lets a submission read what it must not: nothing is graded."""
+
+
+def _secrets(root: Path) -> tuple[list[Path], list[Path]]:
+    """(each bundled assignment's `hidden/` folder, what no submission may read: all that these hold, and every
+    stored oracle values file, `oracles.json`, public ones too)."""
+    from .oracles import STORE  # noqa: PLC0415
+
+    assignments = root / "source" / "assignments"
+    hidden = sorted(p for p in assignments.glob("*/hidden") if p.is_dir() and not p.is_symlink())
+    inside = {p for folder in hidden for p in folder.rglob("*")}
+    return hidden, sorted(inside | set(assignments.rglob(STORE)))
+
+
+def exposed_secrets(root: Path) -> list[str]:
+    """The secret paths (relative to `root`) that users other than their owner may reach. A `hidden/` folder
+    closed to them protects all it holds; an `oracles.json` elsewhere must be closed itself."""
+    hidden, secrets = _secrets(root)
+    loose = [*hidden, *(p for p in secrets if not any(folder in p.parents for folder in hidden))]
+    return [p.relative_to(root).as_posix() for p in loose if os.lstat(p).st_mode & 0o077]
+
+
+def _close_run_folders(root: Path) -> None:
+    """The student's upload and the results folder: writable by their owner only (root on Gradescope), so that
+    a submission can neither change its upload nor plant a file or a link where results.json is written."""
+    for folder in (root / "submission", root / "results"):
+        if folder.is_dir() and not folder.is_symlink():
+            os.chmod(folder, os.lstat(folder).st_mode & 0o7755)
+
+
+def lock_down(root: Path | None = None) -> int:
+    """For setup.sh, once installed: the hidden tests and oracle values readable by root (their owner) only,
+    the run's folders closed to others' writes. 0, or 1 and why (which fails the image's build)."""
+    root = root_dir(root)
+    hidden, secrets = _secrets(root)
+    if not hidden:
+        print(f"the autograder cannot be locked down: no assignments/*/hidden under {root / 'source'}",
+              file=sys.stderr)
+        return 1
+    as_root = os.geteuid() == 0
+    for path in [*hidden, *secrets]:
+        if not path.is_symlink():
+            if as_root:
+                os.chown(path, 0, 0, follow_symlinks=False)
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    _close_run_folders(root)
+    print(f"locked down: {len(hidden)} hidden folder(s) and {len(secrets)} file(s) in them or of oracle values, "
+          f"readable by {'root' if as_root else 'their owner'} only")
+    return 0
 
 
 def check_install(root: Path | None = None) -> int:
@@ -403,15 +481,20 @@ def check_install(root: Path | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m autograder.gradescope [--root ROOT] [--check-install]`: what `run_autograder` and `setup.sh` call."""
+    """`python -m autograder.gradescope [--root ROOT] [--check-install | --lock-down]`: what `run_autograder` and
+    `setup.sh` call."""
     import argparse  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=main.__doc__)
     parser.add_argument("--root", type=Path, default=None, help=f"default: ${ROOT_ENV}, else {DEFAULT_ROOT}")
     parser.add_argument("--check-install", action="store_true", help="only check that the tests load")
+    parser.add_argument("--lock-down", action="store_true",
+                        help="make the hidden tests and oracle values readable by root only (setup.sh, last)")
     args = parser.parse_args(argv)
     if args.check_install:
         return check_install(args.root)
+    if args.lock_down:
+        return lock_down(args.root)
     run(args.root)
     return 0
 

@@ -13,7 +13,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from .cache import drop_saved, earlier_results, load_saved, result_to_json
 from .collect import TestSpec, collect
@@ -26,7 +26,7 @@ from .planning import record_plan
 from .runner import GRADER_ERROR, SubmissionResult
 from .sandbox import Limits, Sandbox
 from .scheduling import LocalScheduler, Scheduler
-from .submissions import Prepared, discover, read_entry
+from .submissions import EntryNotes, Prepared, discover, read_entry
 
 NOT_GRADED = ("invalid", "load_error", GRADER_ERROR, "timeout", "crashed", "forbidden_import")
 
@@ -63,23 +63,28 @@ def tests_key(assignment: Assignment) -> str:
     return h.hexdigest()[:16]
 
 
-def prepare_all(assignment: Assignment, submissions: Path) -> list[Prepared]:
+def prepare_all(assignment: Assignment, submissions: Path,
+                entry_notes: Mapping[str, EntryNotes] | None = None) -> list[Prepared]:
     """Every entry of the folder, read and checked; usage errors raise before anything runs."""
-    return [read_entry(assignment, sid, path) for sid, path in discover(assignment, submissions)]
+    notes = entry_notes or {}
+    return [read_entry(assignment, sid, path, notes.get(sid, EntryNotes()))
+            for sid, path in discover(assignment, submissions)]
 
 
 def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs: int = 2,
                 limits: Limits = Limits(), isolate: bool | None = None, allow_partial: bool = False,
                 scheduler: Scheduler | None = None, on_result: Callable[[SubmissionResult], None] | None = None,
-                on_start: Callable[[int, int], None] | None = None, replace: bool = False) -> BatchResult:
+                on_start: Callable[[int, int], None] | None = None, replace: bool = False,
+                entry_notes: Mapping[str, EntryNotes] | None = None) -> BatchResult:
     """Grade every submission in `submissions` into `out_dir`, holding it for the whole run; returns every row of
     the report, sorted by student id: this folder's, and those `out_dir` held of other students (`replace`: dropped).
 
     Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
-    unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`."""
+    unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`. `entry_notes`: what a
+    platform download's import learnt of some entries (notes, or why not to grade them)."""
     start = time.perf_counter()
     assignment = get_assignment(assignment_name)
-    prepared = prepare_all(assignment, submissions)
+    prepared = prepare_all(assignment, submissions, entry_notes)
     _check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
     with hold(out_dir):
         _claim(out_dir, assignment)

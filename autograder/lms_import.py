@@ -19,9 +19,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -29,7 +31,8 @@ from .course import Assignment, get_assignment
 from .errors import AutograderError
 from .late import TIMES_FILE, SubmissionTime, write_times
 from .roster import Roster, load_roster
-from .submissions import ANSWERS_FILE, MAX_FILE_BYTES
+from .safefiles import kind_of, read_at_most, too_large
+from .submissions import ANSWERS_FILE, MAX_FILE_BYTES, EntryNotes
 
 IMPORT_LOG = "imported.csv"
 MAX_MEMBER_BYTES = 4 * MAX_FILE_BYTES  # larger members are listed as skipped, never unpacked
@@ -43,16 +46,45 @@ DUPLICATE_SUFFIX = re.compile(r"-\d+(?=\.[^.]+$)")
 CODE_SUFFIXES = (".py", ".ipynb")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file of a student's entry, as the download holds it."""
+
+    member: str  # its name in the zip
+    inner: str  # its path inside the student's entry
+    label: str  # how the student knows it: the path in their folder, or Canvas's attachment
+    data: bytes
+
+
 @dataclass
 class Entry:
     """One student's files from the download."""
 
     student_id: str
     platform_key: str
-    files: dict[str, bytes] = field(default_factory=dict)
+    folder: str = ""  # the download's name for the student's files (Moodle's folder or file prefix)
+    files: dict[str, bytes] = field(default_factory=dict)  # name in the unpacked entry -> data, once flattened
     late_flag: bool = False
     matched: bool = True
     reason: str = ""
+    uploads: list[Upload] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the student's feedback
+    problem: str = ""  # why the entry cannot be graded as it is
+    others: list[str] = field(default_factory=list)  # other platform folders that map to this student
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one zip member goes: its student (None: not in the roster) and its place in their entry, or why not."""
+
+    student_id: str | None = None
+    key: str = ""
+    inner: str = ""
+    why: str = ""
+    late: bool = False
+    skip: str = ""
+    folder: str = ""
+    label: str = ""
 
 
 @dataclass
@@ -137,32 +169,37 @@ def _canvas_key(roster: Roster, uid: str) -> tuple[str | None, str]:
     return None, f"Canvas user {uid} is not in the roster {roster.path.name} (canvas_user_id)"
 
 
-def _entry(entries: dict[str, Entry], student_id: str | None, platform: str, key: str, reason: str) -> Entry:
-    sid = student_id or f"unmatched-{platform}-{key}"
+def _entry(entries: dict[str, Entry], route: Route, platform: str) -> Entry:
+    sid = route.student_id or f"unmatched-{platform}-{route.key}"
     if sid not in entries:
-        entries[sid] = Entry(sid, key, matched=student_id is not None, reason=reason)
-    return entries[sid]
+        entries[sid] = Entry(sid, route.key, route.folder, matched=route.student_id is not None, reason=route.why)
+    entry = entries[sid]
+    if route.key != entry.platform_key and route.folder not in entry.others:
+        entry.others.append(route.folder)
+    return entry
 
 
-def _route(platform: str, roster: Roster, name: str) -> tuple[str | None, str, str, str, bool, str]:
-    """(student id or None, platform key, file name inside the entry, why unmatched, late, skip reason)."""
+def _route(platform: str, roster: Roster, name: str) -> Route:
+    """Where the zip member `name` goes, by the platform's naming rules."""
     if platform == "canvas":
         if CANVAS_ANON.match(name):
-            return None, "", "", "", False, "anonymous grading hides who submitted; unmask the students in Canvas first"
+            return Route(skip="anonymous grading hides who submitted; unmask the students in Canvas first")
         m = CANVAS_FILE.match(name)
         if not m:
-            return None, "", "", "", False, "not a Canvas file upload (a text entry or URL submission?)"
+            return Route(skip="not a Canvas file upload (a text entry or URL submission?)")
         sid, why = _canvas_key(roster, m["uid"])
-        return sid, m["uid"], m["file"], why, bool(m["late"]), ""
+        return Route(sid, m["uid"], m["file"], why, bool(m["late"]), folder=f"Canvas user {m['uid']}",
+                     label=f"attachment {m['aid']}")
     parts = PurePosixPath(name).parts
     m = MOODLE_PREFIX.match(parts[0])
     if not m:
-        return None, "", "", "", False, "not in a Moodle submission folder"
+        return Route(skip="not in a Moodle submission folder")
     inner = "/".join(parts[1:]) if len(parts) > 1 else (m["file"] or "")
     if m["plugin"] != "file" or not inner:
-        return None, "", "", "", False, f"a Moodle '{m['plugin']}' submission, not a file"
+        return Route(skip=f"a Moodle '{m['plugin']}' submission, not a file")
     sid, why = _moodle_match(roster, m["name"])
-    return sid, m["pid"], inner, why, False, ""
+    folder = parts[0] if len(parts) > 1 else f"{m['name']}_{m['pid']}_assignsubmission_{m['plugin']}"
+    return Route(sid, m["pid"], inner, why, folder=folder, label=inner)
 
 
 def _open(zip_path: Path) -> zipfile.ZipFile:
@@ -174,26 +211,45 @@ def _open(zip_path: Path) -> zipfile.ZipFile:
         raise AutograderError(f"{zip_path}: not a zip file") from None
 
 
+UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
+              MemoryError)
+
+
+def _member_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | None, str]:
+    """(the member's bytes, '') or (None, why it is skipped): links and other non-files are never unpacked,
+    and a member is never decompressed beyond the size limit, whatever size it declares."""
+    mode = info.external_attr >> 16
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+        return None, f"{kind_of(mode)} in the zip: never unpacked (links are not followed)"
+    if info.file_size > MAX_MEMBER_BYTES:
+        return None, too_large("the file", MAX_MEMBER_BYTES)
+    try:
+        with archive.open(info) as member:
+            data = read_at_most(member, MAX_MEMBER_BYTES)
+    except UNREADABLE as exc:
+        return None, f"unreadable ({type(exc).__name__}: {exc})"
+    if len(data) > MAX_MEMBER_BYTES:
+        return None, too_large("the file", MAX_MEMBER_BYTES) + " once unpacked"
+    return data, ""
+
+
 def _take(archive: zipfile.ZipFile, info: zipfile.ZipInfo, platform: str, roster: Roster,
           entries: dict[str, Entry]) -> dict:
     """Add one zip member to its student's entry; its line of the import log (why it was skipped, if it was)."""
     row = {"member": info.filename, "student_id": "", "file": "", "late": "", "note": ""}
     if _ignored(info.filename):
         return {**row, "note": "hidden or system file"}
-    sid, key, inner, why, late, skip = _route(platform, roster, info.filename)
-    if skip:
+    route = _route(platform, roster, info.filename)
+    if route.skip:
+        return {**row, "note": route.skip}
+    data, skip = _member_data(archive, info)
+    if data is None:
         return {**row, "note": skip}
-    if info.file_size > MAX_MEMBER_BYTES:
-        return {**row, "note": f"larger than {MAX_MEMBER_BYTES} bytes"}
-    try:
-        data = archive.read(info)
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-        return {**row, "note": f"unreadable ({exc})"}
-    entry = _entry(entries, sid, platform, key, why)
-    entry.late_flag = entry.late_flag or late
-    entry.files[_safe_name(inner)] = data
-    return {**row, "student_id": entry.student_id, "file": _safe_name(inner), "late": "true" if late else "",
-            "note": entry.reason}
+    entry = _entry(entries, route, platform)
+    entry.late_flag = entry.late_flag or route.late
+    entry.uploads.append(Upload(info.filename, route.inner, route.label, data))
+    return {**row, "student_id": entry.student_id, "file": _safe_name(route.inner),
+            "late": "true" if route.late else "", "note": entry.reason}
 
 
 def read_download(zip_path: Path, roster: Roster) -> Imported:
@@ -216,7 +272,55 @@ def read_download(zip_path: Path, roster: Roster) -> Imported:
         first = next(iter(entries.values()))
         raise AutograderError(f"{zip_path}: none of its {len(entries)} students is in the roster {roster.path} "
                               f"(e.g. {first.reason}); is it this course's roster?")
+    _one_folder_each(zip_path, platform, entries)
+    rows = {row["member"]: row for row in log if row["student_id"]}
+    for entry in entries.values():
+        for member, (name, note) in _flatten(entry, platform).items():
+            rows[member]["file"] = name
+            rows[member]["note"] = "; ".join(n for n in (note, rows[member]["note"]) if n)
     return Imported(platform, entries, log)
+
+
+def _one_folder_each(zip_path: Path, platform: str, entries: dict[str, Entry]) -> None:
+    """Two of the download's students that map to one roster student are an error: whose files are whose?"""
+    shared = [e for e in entries.values() if e.others]
+    if shared:
+        listing = "; ".join(f"{e.student_id}: {', '.join(repr(f) for f in (e.folder, *e.others))}" for e in shared)
+        raise AutograderError(f"{zip_path}: more than one {platform.capitalize()} participant maps to one roster "
+                              f"student ({listing}); make the roster's names tell them apart, or grade them apart")
+
+
+def _flatten(entry: Entry, platform: str) -> dict[str, tuple[str, str]]:
+    """Put the entry's files under their plain names, never merging two of one name: the shallowest is kept and
+    the others are named in the entry's notes; at the same depth none is kept, and for a file the grader may
+    read (code, notebook, Markdown) the entry cannot be graded. Returns member -> (its name, or '', a note)."""
+    groups: dict[str, list[Upload]] = {}
+    for up in entry.uploads:  # Canvas adds -1 to a second upload of one name: the same name
+        name = _safe_name(up.inner)
+        groups.setdefault(DUPLICATE_SUFFIX.sub("", name) if platform == "canvas" else name, []).append(up)
+    placed, problems = {}, []
+    for name, ups in groups.items():
+        ups = sorted(ups, key=lambda u: (_depth(u), u.label))
+        top = [u for u in ups if _depth(u) == _depth(ups[0])]
+        kept = top[0] if len(top) == 1 else None
+        if kept is not None:
+            entry.files[name] = kept.data
+            placed[kept.member] = (name, "")
+        elif name.endswith((*CODE_SUFFIXES, ".md")):
+            problems.append(f"{len(top)} files named {name} ({', '.join(u.label for u in top)})")
+        for up in ups:
+            if up is not kept:
+                placed[up.member] = ("", f"{up.label} was not used: " + (
+                    f"{kept.label}, higher in the folders, has the same name" if kept
+                    else "another file at the same level has the same name"))
+    entry.notes += sorted(note for _, note in placed.values() if note)
+    if problems:
+        entry.problem = f"{'; '.join(problems)}: none of them was graded; hand in only one of each"
+    return placed
+
+
+def _depth(upload: Upload) -> int:
+    return len(PurePosixPath(upload.inner.replace("\\", "/")).parts)
 
 
 def _safe_name(inner: str) -> str:
@@ -229,10 +333,10 @@ def arrange(assignment: Assignment, files: dict[str, bytes]) -> tuple[dict[str, 
     """The files under the names the assignment expects: platform renames (`backprop-1.py`) undone,
     a lone code file renamed to the one expected file; (files by name, new name by original name)."""
     out, renamed = {}, {}
-    for name, data in files.items():
+    for name in sorted(files, key=lambda n: DUPLICATE_SUFFIX.search(n) is not None):  # exact names first
         plain = DUPLICATE_SUFFIX.sub("", name)
         plain = plain if plain not in out else name
-        out[plain] = data
+        out[plain] = files[name]
         renamed[name] = plain
     expected = set(assignment.files) | {str(PurePosixPath(f).with_suffix(".ipynb")) for f in assignment.files}
     if len(assignment.files) == 1 and not expected & set(out):
@@ -291,11 +395,13 @@ def grade_download(assignment_name: str, zip_path: Path, out_dir: Path, roster_p
     roster = load_roster(roster_path)
     imported = read_download(zip_path, roster)
     _check_ids(imported)
+    notes = {e.student_id: EntryNotes(tuple(e.notes), e.problem) for e in imported.entries.values()
+             if e.notes or e.problem}
     with tempfile.TemporaryDirectory(prefix="ag-download-") as tmp:
         folder = Path(tmp) / "submissions"
         folder.mkdir()
         unpack(assignment, imported, folder)
-        batch = grade_batch(assignment.name, folder, out_dir, **grade_options)
+        batch = grade_batch(assignment.name, folder, out_dir, entry_notes=notes, **grade_options)
     write_times(out_dir / TIMES_FILE, imported.times(f"{imported.platform} download {zip_path.name}"))
     write_log(out_dir / IMPORT_LOG, imported)
     return batch, imported

@@ -8,12 +8,15 @@ nothing a student hands in can stop the batch.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 from .course import Assignment
 from .errors import AutograderError
-from .notebooks import read_submitted
+from .notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
+from .safefiles import RefusedFile, list_folder, read_regular_file, refusal, too_large
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -45,63 +48,126 @@ def _digest(files: dict[str, bytes]) -> str:
 
 
 def _invalid(student_id: str, source: Path, message: str, digest: str = "") -> Prepared:
-    return Prepared(student_id, source, {}, digest, "invalid", message)
+    """An entry that is not graded; without its files' digest, keyed by the reason (a new reason: a new row)."""
+    return Prepared(student_id, source, {}, digest or _digest({"invalid": message.encode()}), "invalid", message)
 
 
 ANSWERS_FILE = "answers.md"
 
 
-def _locate(assignment: Assignment, source: Path) -> tuple[dict[str, Path], str]:
-    """Expected file name -> the path holding it (a `.py`, or its `.ipynb` twin); or a problem."""
-    if source.is_dir():
+@dataclass(frozen=True)
+class EntryNotes:
+    """What is known of an entry before it is read (from a platform download's import): notes for the
+    student, or the reason it cannot be graded."""
+
+    notes: tuple[str, ...] = ()
+    problem: str = ""
+
+
+def size_limit(name: str) -> int:
+    """The most bytes read of a submitted file: a notebook carries its outputs, code and answers do not."""
+    return MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_FILE_BYTES
+
+
+def notebook_twin(name: str) -> str:
+    return str(PurePosixPath(name).with_suffix(".ipynb"))
+
+
+def _locate(assignment: Assignment, source: Path) -> tuple[dict[str, str], str]:
+    """Each file to read, under the name `prepare_files` takes (`toy.py`, or `toy.ipynb` for its notebook,
+    and `answers.md`) -> its path inside the entry; or a problem. Nothing is followed through a link."""
+    mode = os.lstat(source).st_mode
+    if stat.S_ISDIR(mode):
+        present = list_folder(source.parent, source.name)
         found, missing = {}, []
         for name in assignment.files:
-            twin = (source / name).with_suffix(".ipynb")
-            path = source / name if (source / name).is_file() else twin if twin.is_file() else None
-            if path is None:
+            chosen = next((n for n in (name, notebook_twin(name)) if n in present), None)
+            if chosen is None:
                 missing.append(name)
             else:
-                found[name] = path
+                found[chosen] = f"{source.name}/{chosen}"
         if missing:
-            present = ", ".join(sorted(p.name for p in source.iterdir() if not p.name.startswith("."))) or "nothing"
-            return {}, f"missing {', '.join(missing)} (or its notebook; found: {present})"
+            listing = ", ".join(n for n in present if not n.startswith(".")) or "nothing"
+            return {}, f"missing {', '.join(missing)} (or its notebook; found: {listing})"
+        if ANSWERS_FILE in present:
+            found[ANSWERS_FILE] = f"{source.name}/{ANSWERS_FILE}"
         return found, ""
+    if stat.S_ISLNK(mode):
+        return {}, refusal(source.name, mode)
     if source.suffix in (".py", ".ipynb") and len(assignment.files) == 1:
-        return {assignment.files[0]: source}, ""
+        name = assignment.files[0]
+        return {notebook_twin(name) if source.suffix == ".ipynb" else name: source.name}, ""
     return {}, f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)"
 
 
-def read_entry(assignment: Assignment, student_id: str, source: Path) -> Prepared:
-    """Read one student's entry: the expected files (or notebooks), as UTF-8 text, under the size limits."""
-    located, problem = _locate(assignment, source)
-    if problem:
-        return _invalid(student_id, source, problem)
-    raw = {name: path.read_bytes() for name, path in located.items()}
-    answers_path = source / ANSWERS_FILE if source.is_dir() else None
-    if answers_path is not None and answers_path.is_file():
-        raw[ANSWERS_FILE] = answers_path.read_bytes()[: MAX_FILE_BYTES + 1]
-    digest = _digest(raw)
-    files, cells, answers, notes = {}, None, {}, []
-    for name, path in located.items():
-        data = raw[name]
-        if path.suffix == ".ipynb":
-            try:
-                notebook = read_submitted(data, path.name)
-            except ValueError as exc:
-                return _invalid(student_id, source, str(exc), digest)
-            cells, answers, notes = tuple(notebook.cells), notebook.answers, notebook.notes
-            files[name] = "\n\n".join(notebook.cells)
-            continue
-        if len(data) > MAX_FILE_BYTES:
-            return _invalid(student_id, source, f"{name} is larger than {MAX_FILE_BYTES} bytes", digest)
+def read_entry(assignment: Assignment, student_id: str, source: Path, known: EntryNotes = EntryNotes()) -> Prepared:
+    """Read one student's entry: the expected files (or notebooks), as UTF-8 text, under the size limits.
+
+    Only the entry's own regular files are read (`safefiles`): a link, a pipe or a hard link gets the entry
+    an `invalid` row that says why, as does any error while reading it."""
+    prepared = _invalid(student_id, source, known.problem) if known.problem else _read(assignment, student_id, source)
+    return replace(prepared, notes=(*known.notes, *prepared.notes)) if known.notes else prepared
+
+
+def _read(assignment: Assignment, student_id: str, source: Path) -> Prepared:
+    where = Path(os.path.abspath(source))
+    try:
+        located, problem = _locate(assignment, where)
+        if problem:
+            return _invalid(student_id, source, problem)
+        files = {name: read_regular_file(where.parent, rel, size_limit(rel)) for name, rel in located.items()}
+    except RefusedFile as exc:
+        return _invalid(student_id, source, str(exc))
+    except (OSError, MemoryError) as exc:  # the entry vanished, cannot be looked at, or is too large to hold
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        return _invalid(student_id, source, f"{where.name} could not be read ({why})")
+    labels = {name: PurePosixPath(rel).name for name, rel in located.items()}
+    return prepare_files(assignment, student_id, source, files, labels)
+
+
+def prepare_files(assignment: Assignment, student_id: str, source: Path, files: dict[str, bytes],
+                  labels: dict[str, str] | None = None) -> Prepared:
+    """A submission from its files' bytes, named as `_locate` names them (`labels`: the names the student gave
+    them, for messages): decoded, notebooks read, sizes checked. Never raises for the student's sake: whatever
+    goes wrong is the entry's `invalid` row."""
+    by_expected = {name: files[name] if name in files else files[notebook_twin(name)] for name in assignment.files}
+    answers_raw = files.get(ANSWERS_FILE)
+    digest = _digest({**by_expected, **({ANSWERS_FILE: answers_raw} if answers_raw is not None else {})})
+    code, cells, answers, notes = {}, None, {}, []
+    for name in assignment.files:
+        submitted = name if name in files else notebook_twin(name)
         try:
-            files[name] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return _invalid(student_id, source, f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8", digest)
-    if ANSWERS_FILE in raw:
-        answers = {**parse_answers(raw[ANSWERS_FILE].decode("utf-8", "replace")), **answers}
+            read = _decode(submitted, files[submitted], (labels or {}).get(submitted, submitted))
+        except ValueError as exc:
+            return _invalid(student_id, source, str(exc), digest)
+        if isinstance(read, ReadNotebook):
+            cells, answers, notes = tuple(read.cells), read.answers, read.notes
+            read = "\n\n".join(read.cells)
+        code[name] = read
+    if answers_raw is not None:
+        answers = {**parse_answers(answers_raw.decode("utf-8", "replace")), **answers}
     # Forbidden imports are refused by the student's process itself, before any of the code runs (`child`).
-    return Prepared(student_id, source, files, digest, cells=cells, answers=answers, notes=tuple(notes))
+    return Prepared(student_id, source, code, digest, cells=cells, answers=answers, notes=tuple(notes))
+
+
+def _decode(name: str, data: bytes, label: str) -> str | ReadNotebook:
+    """One submitted file's text, or its notebook; ValueError with a reason safe to show the student."""
+    try:
+        if name.endswith(".ipynb"):
+            return read_submitted(data, label)
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(too_large(label, MAX_FILE_BYTES))
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{label} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except ValueError:
+        raise
+    except RecursionError:
+        raise ValueError(f"{label} is nested too deeply to be read") from None
+    except MemoryError:
+        raise ValueError(f"{label} is too large to be read") from None
+    except Exception as exc:  # noqa: BLE001 (nothing a student hands in may stop the batch)
+        raise ValueError(f"{label} could not be read ({type(exc).__name__})") from None
 
 
 def parse_answers(text: str) -> dict[str, str]:
@@ -130,7 +196,7 @@ def discover(assignment: Assignment, folder: Path) -> list[tuple[str, Path]]:
     for path in sorted(folder.iterdir()):
         if path.name.startswith((".", "_")):
             continue
-        student_id = path.name if path.is_dir() else path.stem
+        student_id = path.name if stat.S_ISDIR(os.lstat(path).st_mode) else path.stem  # a link is not followed
         entries.setdefault(student_id, []).append(path)
     if not entries:
         raise AutograderError(f"{folder}: no submissions in it")

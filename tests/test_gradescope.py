@@ -21,7 +21,10 @@ import autograder
 from autograder.cli import main
 from autograder.course import get_assignment
 from autograder.errors import AutograderError
-from autograder.gradescope import build_autograder_zip, find_submission, results_json, run
+from autograder.gradescope import (MISCONFIGURED, build_autograder_zip, find_submission, load_config, lock_down,
+                                   read_upload, results_json, run)
+from autograder.gradescope import main as gradescope_main
+from autograder.sandbox import Limits, Sandbox
 from autograder.runner import SubmissionResult
 from autograder import collect, runner
 
@@ -148,6 +151,7 @@ def test_setup_pins_torch_names_no_host_and_scripts_parse(zips, tmp_path):
     torch_version = importlib.metadata.version("torch").split("+")[0]
     assert f'pip install "torch=={torch_version}"' in setup
     assert setup.index("torch==") < setup.index('pip install "$ROOT/source"'), "torch must be pinned before the engine"
+    assert setup.index("--check-install") < setup.index('-m autograder.gradescope --lock-down --root "$ROOT"')
     for text in (setup, (tmp_path / "run_autograder").read_text()):
         assert "://" not in text and "index-url" not in text and "find-links" not in text
     for script in ("setup.sh", "run_autograder"):
@@ -179,8 +183,9 @@ def test_cli_builds_the_zip(tmp_path):
 
 
 # -- running, in a simulated /autograder ----------------------------------------------------------
-def autograder_root(folder: Path, zip_path: Path, submission: dict[str, Path | str]) -> Path:
-    """Gradescope's layout: source/ (the zip), run_autograder, submission/ (what the student uploaded)."""
+def autograder_root(folder: Path, zip_path: Path, submission: dict[str, Path | str], lock: bool = True) -> Path:
+    """Gradescope's layout: source/ (the zip), run_autograder, submission/ (what the student uploaded); locked
+    down as setup.sh leaves it, unless `lock` is False."""
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(folder / "source")
     shutil.copy2(folder / "source" / "run_autograder", folder / "run_autograder")
@@ -190,6 +195,8 @@ def autograder_root(folder: Path, zip_path: Path, submission: dict[str, Path | s
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.read_bytes() if isinstance(content, Path) else content.encode())
     (folder / "submission").mkdir(exist_ok=True)
+    if lock:
+        assert lock_down(folder) == 0
     return folder
 
 
@@ -334,11 +341,87 @@ def test_find_submission_explains_what_it_cannot_match(tmp_path, names, problem)
     assert problem in located.problem and located.files == {}
 
 
-def test_find_submission_ignores_symlinks(tmp_path):
-    secret = upload(tmp_path / "elsewhere", "backprop.py") / "backprop.py"
+SECRET = "TOPSECRET-GS-51c2"
+
+
+def _link_file(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").symlink_to(outside / "backprop.py")
+
+
+def _link_folder(sub: Path, outside: Path) -> None:
+    (sub / "hw2").symlink_to(outside)
+
+
+def _link_deep_folder(sub: Path, outside: Path) -> None:
+    (sub / "a").mkdir()
+    (sub / "a" / "b").symlink_to(outside)
+
+
+def _hard_link(sub: Path, outside: Path) -> None:
+    os.link(outside / "backprop.py", sub / "backprop.py")
+
+
+def _fifo(sub: Path, outside: Path) -> None:
+    os.mkfifo(sub / "backprop.py")
+
+
+def _sparse(sub: Path, outside: Path) -> None:
+    with open(sub / "backprop.ipynb", "wb") as f:
+        f.truncate(3 * 2**30)
+
+
+def _pagemap(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").symlink_to("/proc/self/pagemap")
+
+
+def _deep_notebook(sub: Path, outside: Path) -> None:
+    (sub / "backprop.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+
+
+def _linked_answers(sub: Path, outside: Path) -> None:
+    (sub / "hw2").mkdir()
+    (sub / "hw2" / "backprop.py").write_text("x = 1\n")
+    (sub / "hw2" / "answers.md").symlink_to(outside / "backprop.py")
+
+
+def _not_utf8(sub: Path, outside: Path) -> None:
+    (sub / "backprop.py").write_bytes(b"x = '\xff'\n")
+
+
+@pytest.mark.parametrize("make, problem", [
+    (_link_file, "backprop.py is a symbolic link, and links are never followed"),
+    (_link_folder, "no backprop.py in your submission (found: hw2 (a link, not followed))"),
+    (_link_deep_folder, "no backprop.py in your submission (found: a/b (a link, not followed))"),
+    (_hard_link, "backprop.py is a hard link (the same file has 2 names"),
+    (_fifo, "backprop.py is a named pipe, not a regular file"),
+    (_sparse, f"backprop.ipynb is larger than {64 * 2**20} bytes"),
+    (_pagemap, "backprop.py is a symbolic link"),
+    (_deep_notebook, "backprop.ipynb is not a valid notebook: its JSON is nested too deeply"),
+    (_linked_answers, "hw2/answers.md is a symbolic link"),
+    (_not_utf8, "backprop.py is not UTF-8 text"),
+])
+def test_uploads_are_read_as_data_never_through_a_link(tmp_path, make, problem):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "backprop.py").write_text((REFERENCE / "backprop.py").read_text() + f"\n# {SECRET}\n")
     (tmp_path / "submission").mkdir()
-    (tmp_path / "submission" / "backprop.py").symlink_to(secret)
-    assert "no backprop.py" in find_submission(get_assignment("hw2"), tmp_path / "submission").problem
+    make(tmp_path / "submission", outside)
+    assignment = get_assignment("hw2")
+    prepared = read_upload(assignment, find_submission(assignment, tmp_path / "submission"), tmp_path / "submission")
+    assert prepared.status == "invalid" and problem in prepared.message, prepared.message
+    assert SECRET not in prepared.message and str(tmp_path) not in prepared.message and not prepared.files
+
+
+def test_a_linked_upload_gets_a_results_json_that_says_why_and_shows_nothing_of_the_target(zips, tmp_path):
+    root = autograder_root(tmp_path / "ag", zips["after_published"], {})
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "backprop.py").write_text((REFERENCE / "backprop.py").read_text() + f"\n# {SECRET}\n")
+    _link_file(root / "submission", outside)
+    data = validate(run(root, log=lambda *a: None))
+    assert data["score"] == 0 and data["extra_data"]["status"] == "invalid"
+    assert "backprop.py is a symbolic link" in data["output"]
+    assert SECRET not in json.dumps(data) and str(outside) not in json.dumps(data)
 
 
 @pytest.mark.parametrize("visibility", ["after_published", "after_due_date", "hidden"])
@@ -357,4 +440,95 @@ def test_results_json_maps_outcomes_and_visibility(visibility):
     assert (b["status"], b["visibility"], b["output"]) == ("failed", visibility, "check the 1/N factor")
     assert data["output_format"] == "text" and "<b>hi</b>" in data["output"]  # printed output is never HTML
     assert data["stdout_visibility"] == "hidden"
-    assert "Grader note: partial isolation only (no namespaces)" in data["output"]
+    visible = data["output"] + "".join(t["output"] + t["name"] for t in data["tests"])
+    assert "isolation" not in visible and "namespaces" not in visible  # it would tell an attacker what to try
+    assert data["extra_data"]["isolation_warning"] == "partial isolation only (no namespaces)"
+
+
+# -- the hidden tests, kept from submissions by file modes ------------------------------------------------------
+ATTACK = """
+import os  # (what the zygote imported: here the Python install is under /root, which a slot's user cannot read)
+ROOT = {root!r}
+found = [os.path.join(top, "oracles.json") for top, _, names in os.walk(ROOT) if "oracles.json" in names]
+for path in [ROOT + "/source/assignments/hw2/hidden/test_hidden.py", *sorted(found)]:
+    try:
+        print("READ", path, open(path).read()[:400])
+    except OSError as exc:
+        print("DENIED", path, type(exc).__name__)
+"""
+
+
+def _traversable(path: Path) -> dict[Path, int]:
+    """Let other users reach `path` (pytest's tmp folders are 0700, root's): o+x on it and on every folder above
+    it, so that only the modes the lock-down sets stand between a submission and the files. The old modes."""
+    old = {}
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode & 0o7777
+        if mode & 0o001 == 0:
+            old[folder] = mode
+            folder.chmod(mode | 0o011)
+    return old
+
+
+def _what_an_attack_reads(root: Path) -> str:
+    """What the attack printed, graded without namespaces (as root, its process still runs as a slot's user)."""
+    assignment, _ = load_config(root)
+    specs = collect.collect(assignment)
+    folder = root / "submission"
+    prepared = read_upload(assignment, find_submission(assignment, folder), folder)
+    with Sandbox(Limits(call_timeout_s=10, submission_timeout_s=30), isolate=False, course_root=assignment.course_root,
+                 torch="torch" not in assignment.forbid_imports) as sandbox:
+        return sandbox.grade(assignment, specs, prepared).output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: file modes protect the hidden tests only from a "
+                                              "submission that runs as another user, which needs a root grader")
+def test_lock_down_keeps_hidden_tests_and_oracles_from_a_submission_without_namespaces(zips, tmp_path, monkeypatch):
+    root = tmp_path / "ag"
+    root.mkdir()
+    autograder_root(root, zips["after_published"], {"backprop.py": ATTACK.format(root=str(root))}, lock=False)
+    hidden = (root / "source" / "assignments" / "hw2" / "hidden" / "test_hidden.py").read_text()[:200]
+    old_modes = _traversable(root)
+    try:
+        before = _what_an_attack_reads(root)
+        assert hidden in before and '"source_sha256"' in before, before[:2000]  # without the lock-down: read
+        assert lock_down(root) == 0
+        after = _what_an_attack_reads(root)
+        assert "DENIED" in after and "PermissionError" in after, after[:2000]
+        assert hidden not in after and "source_sha256" not in after
+        monkeypatch.setattr(Sandbox, "_probe", lambda self, backend: "no namespaces in this container")
+        data = validate(run(root, log=lambda *a: None))  # Docker's default: run still grades, as a slot's user
+    finally:
+        for folder, mode in old_modes.items():
+            folder.chmod(mode)
+    assert data["extra_data"]["status"] == "graded" and "DENIED" in data["output"]
+    assert hidden not in json.dumps(data) and "source_sha256" not in json.dumps(data)
+    visible = data["output"] + "".join(t["output"] for t in data["tests"])
+    assert "isolation" not in visible.lower() and "world-readable" not in visible
+    assert "partial isolation" in data["extra_data"]["isolation_warning"]
+
+
+def test_run_refuses_to_grade_when_the_hidden_tests_are_readable_by_others(zips, tmp_path):
+    root = autograder_root(tmp_path, zips["after_published"], {"backprop.py": REFERENCE / "backprop.py"}, lock=False)
+    log = []
+    data = validate(run(root, log=log.append))
+    assert data["score"] == 0 and data["tests"] == [] and data["output"] == MISCONFIGURED
+    assert data["extra_data"]["status"] == "grader_error"
+    assert "source/assignments/hw2/hidden" in data["extra_data"]["error"] and "--lock-down" in data["extra_data"]["error"]
+    assert "source/assignments/hw2/hidden" in "\n".join(log)
+
+
+def test_lock_down_command_sets_the_modes_run_checks(zips, tmp_path):
+    root = autograder_root(tmp_path, zips["after_published"], {}, lock=False)
+    (root / "results").mkdir()
+    for folder in (root / "submission", root / "results"):
+        folder.chmod(0o777)
+    assert gradescope_main(["--lock-down", "--root", str(root)]) == 0
+    hidden = root / "source" / "assignments" / "hw2" / "hidden"
+    assert hidden.stat().st_mode & 0o777 == 0o700
+    assert {p.name: p.stat().st_mode & 0o777 for p in hidden.iterdir()} == {"test_hidden.py": 0o600,
+                                                                            "oracles.json": 0o600}
+    if os.geteuid() == 0:
+        assert {p.stat().st_uid for p in [hidden, *hidden.iterdir()]} == {0}
+    assert all(f.stat().st_mode & 0o022 == 0 for f in (root / "submission", root / "results"))
+    assert gradescope_main(["--lock-down", "--root", str(tmp_path / "nothing")]) == 1

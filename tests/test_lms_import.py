@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 import zipfile
 
 import pytest
@@ -19,7 +20,7 @@ from autograder.cli import main
 from autograder.course import get_assignment
 from autograder.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.lms_import import arrange, detect_platform, read_download, unpack
+from autograder.lms_import import MAX_MEMBER_BYTES, arrange, detect_platform, grade_download, read_download, unpack
 from autograder.roster import load_roster
 from tests.test_export import canvas_would_accept
 
@@ -189,3 +190,118 @@ def test_round_trip_canvas_zip_to_grades_to_canvas_csv(toy_course, tmp_path, ros
     late = {r["student_id"]: r for r in csv.DictReader(io.StringIO((grades / "late.csv").read_text()))}
     assert late["s3"]["status"] == "missing" and late["s5"]["status"] == "missing"
     assert float(late["s2"]["raw_score"]) == pytest.approx(3.0) and float(late["s2"]["penalty"]) == pytest.approx(0.3)
+
+
+# -- members that are not plain files, and names that clash ---------------------------------------------------------
+def _corrupt_member(path, name: str) -> None:
+    """Overwrite the start of `name`'s compressed data: inflating it then fails (zlib.error)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    with open(path, "r+b") as f:
+        f.seek(info.header_offset + 26)
+        name_len, extra_len = int.from_bytes(f.read(2), "little"), int.from_bytes(f.read(2), "little")
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        f.write(b"\xff" * 8)
+
+
+def _lying_member(path, name: str, declared: int) -> None:
+    """Make `name` declare `declared` bytes in the zip's central directory while it inflates to far more."""
+    data = bytearray(path.read_bytes())
+    header = data.find(name.encode(), data.find(b"PK\x01\x02")) - 46  # the name follows the 46-byte header
+    data[header + 24:header + 28] = declared.to_bytes(4, "little")  # its uncompressed size
+    path.write_bytes(bytes(data))
+
+
+def test_links_oversized_lying_and_broken_members_are_skipped_and_logged(toy_course, tmp_path, roster):
+    reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
+    path = tmp_path / "canvas.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("exampleada_1001_5001_toy.py", reference)
+        for uid, target in (("1002", "/etc/shadow"), ("1004", "../../reference/toy/toy.py")):
+            link = zipfile.ZipInfo(f"user_{uid}_60{uid[-1]}_toy.py")
+            link.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(link, target)
+        archive.writestr("absentcy_1003_7001_toy.py", b"\0" * (MAX_MEMBER_BYTES + 1))  # declares its size
+        archive.writestr("absentcy_1003_7002_lying.py", b"\0" * (4 * MAX_MEMBER_BYTES))
+        archive.writestr("angstromzoe_1005_8001_toy.py", reference * 50)
+    _lying_member(path, "absentcy_1003_7002_lying.py", 100)
+    _corrupt_member(path, "angstromzoe_1005_8001_toy.py")
+    imported = read_download(path, load_roster(roster))
+    assert sorted(imported.entries) == ["s1"] and imported.entries["s1"].files == {"toy.py": reference.encode()}
+    notes = {row["member"]: row["note"] for row in imported.log}
+    assert "a symbolic link in the zip: never unpacked" in notes["user_1002_602_toy.py"]
+    assert "a symbolic link in the zip: never unpacked" in notes["user_1004_604_toy.py"]
+    assert notes["absentcy_1003_7001_toy.py"] == f"the file is larger than {MAX_MEMBER_BYTES} bytes"
+    assert notes["absentcy_1003_7002_lying.py"].startswith("unreadable (BadZipFile")
+    assert notes["angstromzoe_1005_8001_toy.py"].startswith("unreadable (error")  # zlib.error
+    assert "5 file(s) skipped" in imported.summary()
+
+
+def test_two_moodle_participants_of_one_roster_student_are_an_error_and_nothing_is_written(toy_course, tmp_path,
+                                                                                          roster):
+    zip_path = make_zip(tmp_path / "moodle.zip", {
+        "Ada Example_900101_assignsubmission_file/toy.py": "a = 1\n",
+        "Example Ada_900109_assignsubmission_file/toy.py": "b = 2\n",  # "Last First": the same roster student
+        "Bo Sample_900102_assignsubmission_file/toy.py": "c = 3\n"})
+    with pytest.raises(AutograderError) as error:
+        read_download(zip_path, load_roster(roster))
+    message = str(error.value)
+    assert "more than one Moodle participant maps to one roster student" in message
+    assert "s1: 'Ada Example_900101_assignsubmission_file', 'Example Ada_900109_assignsubmission_file'" in message
+    result = CliRunner().invoke(main, ["grade", "toy", str(zip_path), "--roster", str(roster),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == ExitCode.USAGE and "Example Ada_900109_assignsubmission_file" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_files_of_one_name_in_an_entry_are_never_merged(toy_course, tmp_path, roster):
+    reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
+    template = (toy_course / "student_template" / "toy" / "toy.py").read_text()
+    moodle = make_zip(tmp_path / "moodle.zip", {
+        "Ada Example_900101_assignsubmission_file/toy.py": reference,  # the shallowest wins, whatever the order
+        "Ada Example_900101_assignsubmission_file/old/toy.py": template,
+        "Bo Sample_900102_assignsubmission_file/a/toy.py": reference,  # a tie: neither is guessed
+        "Bo Sample_900102_assignsubmission_file/b/toy.py": template,
+        "Di Tester_900104_assignsubmission_file/v2/toy.py": SQUARE_ONLY,
+        "Di Tester_900104_assignsubmission_file/v2/notes.txt": "new",
+        "Di Tester_900104_assignsubmission_file/v1/notes.txt": "old"})  # a tie of a file never read: noted only
+    reordered = make_zip(tmp_path / "reordered.zip", {
+        "Ada Example_900101_assignsubmission_file/old/toy.py": template,
+        "Ada Example_900101_assignsubmission_file/toy.py": reference})
+    assert read_download(reordered, load_roster(roster)).entries["s1"].files == {"toy.py": reference.encode()}
+    out = tmp_path / "grades"
+    batch, imported = grade_download("toy", moodle, out, roster, jobs=2)
+    rows = {r.student_id: r for r in batch.results}
+    assert rows["s1"].score == 4 and rows["s1"].status == "graded"
+    assert "old/toy.py was not used: toy.py, higher in the folders, has the same name" in rows["s1"].extra["notes"]
+    assert rows["s2"].status == "invalid" and rows["s2"].score == 0
+    assert rows["s2"].message == "2 files named toy.py (a/toy.py, b/toy.py): none of them was graded; hand in only one of each"
+    assert rows["s4"].status == "graded" and rows["s4"].score == 3
+    assert sorted(imported.entries["s4"].files) == ["toy.py"]
+    feedback = (out / "feedback" / "s1.md").read_text()
+    assert "old/toy.py was not used" in feedback
+    log = {r["member"]: r for r in csv.DictReader(io.StringIO((out / "imported.csv").read_text()))}
+    assert log["Ada Example_900101_assignsubmission_file/old/toy.py"]["file"] == ""
+    assert "old/toy.py was not used" in log["Ada Example_900101_assignsubmission_file/old/toy.py"]["note"]
+    assert log["Ada Example_900101_assignsubmission_file/toy.py"]["file"] == "toy.py"
+    assert "another file at the same level" in log["Di Tester_900104_assignsubmission_file/v1/notes.txt"]["note"]
+
+
+def test_canvas_attachments_of_one_name_make_the_entry_invalid_naming_both(toy_course, tmp_path, roster):
+    reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
+    zip_path = make_zip(tmp_path / "canvas.zip", {
+        "exampleada_1001_5001_toy.py": reference,
+        "exampleada_1001_5002_toy-1.py": SQUARE_ONLY,  # Canvas's name for a second toy.py
+        "samplebo_1002_5003_toy-1.py": SQUARE_ONLY})  # alone: it is toy.py
+    batch, imported = grade_download("toy", zip_path, tmp_path / "grades", roster, jobs=2)
+    rows = {r.student_id: r for r in batch.results}
+    assert rows["s1"].status == "invalid" and rows["s1"].score == 0
+    assert "2 files named toy.py (attachment 5001, attachment 5002)" in rows["s1"].message
+    assert rows["s2"].score == 3 and imported.entries["s2"].files == {"toy.py": SQUARE_ONLY.encode()}
+
+
+def test_arrange_prefers_the_exact_name_whatever_the_order(toy_course):
+    toy = get_assignment("toy")
+    for files in ({"toy-1.py": b"new", "toy.py": b"old"}, {"toy.py": b"old", "toy-1.py": b"new"}):
+        out, renamed = arrange(toy, files)
+        assert out == {"toy.py": b"old", "toy-1.py": b"new"} and renamed == {"toy.py": "toy.py", "toy-1.py": "toy-1.py"}
