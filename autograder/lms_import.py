@@ -31,6 +31,7 @@ from .course import Assignment, get_assignment
 from .errors import AutograderError
 from .late import TIMES_FILE, SubmissionTime, write_times
 from .roster import Roster, load_roster
+from .safetext import spreadsheet_safe
 from .safefiles import kind_of, read_at_most, too_large
 from .submissions import ANSWERS_FILE, MAX_FILE_BYTES, EntryNotes
 
@@ -379,7 +380,7 @@ def write_log(path: Path, imported: Imported) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, ["member", "student_id", "file", "late", "note"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(imported.log)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in imported.log)  # names from the zip
     atomic_write(path, buffer.getvalue())
 
 

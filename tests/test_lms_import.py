@@ -305,3 +305,18 @@ def test_arrange_prefers_the_exact_name_whatever_the_order(toy_course):
     for files in ({"toy-1.py": b"new", "toy.py": b"old"}, {"toy.py": b"old", "toy-1.py": b"new"}):
         out, renamed = arrange(toy, files)
         assert out == {"toy.py": b"old", "toy-1.py": b"new"} and renamed == {"toy.py": "toy.py", "toy-1.py": "toy-1.py"}
+
+
+def test_the_import_log_holds_no_formula(toy_course, tmp_path, roster):
+    """A participant's name (which a student may edit on the platform) starts a cell of imported.csv: inert in a
+    spreadsheet, read back as it was."""
+    from autograder.safetext import spreadsheet_plain
+
+    name = '=HYPERLINK("x.example","open")'
+    zip_path = make_zip(tmp_path / "dl.zip", {f"{name}_77_assignsubmission_file/toy.py": SQUARE_ONLY,
+                                              "Ada Example_78_assignsubmission_file/toy.py": SQUARE_ONLY})
+    grade_download("toy", zip_path, tmp_path / "out", roster, jobs=1)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "imported.csv").read_text("utf-8"))))
+    cells = [value for row in rows for value in row.values() if value]
+    assert cells and not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert any(spreadsheet_plain(cell).startswith(name) for cell in cells)
