@@ -1,7 +1,7 @@
 """An auto-grader for a course on backpropagation: isolated, unforgeable, fast.
 
 Kept light on purpose: the warm process that student code is forked from
-imports `autograder.child` and `autograder.wire`, and through this file
+imports `autograder.isolation.child` and `autograder.isolation.wire`, and through this file
 nothing else.
 """
 
@@ -13,6 +13,6 @@ def check(assignment: str | None = None, path: str | None = None):
 
     Prints what `autograder check` prints and returns the result.
     """
-    from .selfcheck import check as _check  # noqa: PLC0415 (keep this package light to import)
+    from autograder.selfcheck import check as _check# noqa: PLC0415 (keep this package light to import)
 
     return _check(assignment, path)

@@ -1,4 +1,4 @@
 """`python -m autograder ...`: the same as the `autograder` command."""
-from .cli import main
+from autograder.cli import main
 
 main(prog_name="autograder")

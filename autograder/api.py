@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .child import CELLS_FILE
-from .collect import HIDDEN, PUBLIC, TestSpec, collect
-from .course import Assignment, get_assignment
-from .protocol import InProcessChannel, Submission
-from .runner import SubmissionResult, not_run, run_tests
-from .release import stale_files, write_release
-from .submissions import Prepared, read_entry
+from autograder.isolation.child import CELLS_FILE
+from autograder.grading.collect import HIDDEN, PUBLIC, TestSpec, collect
+from autograder.core.course import Assignment, get_assignment
+from autograder.grading.protocol import InProcessChannel, Submission
+from autograder.grading.runner import SubmissionResult, not_run, run_tests
+from autograder.authoring.release import stale_files, write_release
+from autograder.grading.submissions import Prepared, read_entry
 
 
 def load_request(assignment: Assignment, prepared: Prepared) -> dict:
@@ -73,7 +73,7 @@ def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) ->
     prepared = read_entry(assignment, path.name if path.is_dir() else path.stem, path)
     if not isolated:
         return grade_in_process(assignment, specs, prepared)
-    from .sandbox import Sandbox  # noqa: PLC0415
+    from autograder.isolation.sandbox import Sandbox# noqa: PLC0415
 
     # A student checks their own code on their own machine: the best isolation it allows, never a refusal.
     with Sandbox(preload=("matplotlib.pyplot",) if prepared.cells is not None else (),

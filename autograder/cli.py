@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from . import api
-from .course import list_assignments
-from .errors import AutograderError
-from .exitcodes import ExitCode
-from .safetext import terminal_safe
+from autograder import api
+from autograder.core.course import list_assignments
+from autograder.core.errors import AutograderError
+from autograder.exitcodes import ExitCode
+from autograder.core.text import terminal_safe
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
@@ -71,7 +71,7 @@ def check(assignment, path, hidden, in_process):
     if not path.exists():
         raise AutograderError(f"{path}: no such file or folder")
     result = api.check(assignment, path, hidden=hidden, isolated=not in_process)
-    from .render import format_check  # noqa: PLC0415
+    from autograder.reports.text import format_check# noqa: PLC0415
 
     click.echo(format_check(result))
     all_passed = result.status == "graded" and all(o.outcome == "passed" for o in result.outcomes)
@@ -115,9 +115,9 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
         autograder grade hw2 submissions/ --out grades/ --jobs 3
         autograder grade hw2 canvas_download.zip --roster roster.csv --out grades/
     """
-    from .grading import grade_batch  # noqa: PLC0415
-    from .render import batch_summary, progress_bar  # noqa: PLC0415
-    from .sandbox import Limits  # noqa: PLC0415
+    from autograder.grading.batch import grade_batch# noqa: PLC0415
+    from autograder.reports.text import batch_summary, progress_bar# noqa: PLC0415
+    from autograder.isolation.sandbox import Limits# noqa: PLC0415
 
     limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
                     cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
@@ -125,7 +125,7 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     imported = None
     with progress_bar() as bar:
         if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)
-            from .lms_import import grade_download  # noqa: PLC0415
+            from autograder.gradebooks.downloads import grade_download# noqa: PLC0415
 
             if roster is None:
                 raise AutograderError(f"{submissions}: a Canvas or Moodle download needs --roster to name its students")
@@ -158,7 +158,7 @@ def merge_manual_cmd(review, out_dir):
     Example:
         autograder merge-manual grades/review.csv --out grades/
     """
-    from .manual import merge_manual  # noqa: PLC0415
+    from autograder.reports.review import merge_manual# noqa: PLC0415
 
     path = merge_manual(review, out_dir)
     click.echo(f"Final grades (automatic + written): {path}")
@@ -203,7 +203,7 @@ def gradescope(assignment, out_path, hidden_visibility):
     Example:
         autograder gradescope hw2 --out autograder.zip
     """
-    from .gradescope import build_autograder_zip  # noqa: PLC0415
+    from autograder.gradebooks.gradescope import build_autograder_zip# noqa: PLC0415
 
     bundle = build_autograder_zip(assignment, out_path, hidden_visibility=hidden_visibility)
     click.echo(f"wrote {bundle.path}: {bundle.assignment.name}, {bundle.tests} tests, "
@@ -240,7 +240,7 @@ def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_p
         autograder export canvas grades/ --roster roster.csv --out canvas_import.csv
         autograder export csv grades/ --roster roster.csv --out final.csv --late-policy percent_per_day=10
     """
-    from .export import export, summary  # noqa: PLC0415
+    from autograder.gradebooks.export import export, summary# noqa: PLC0415
 
     result = export(platform, grades_dir, roster, out_path, assignment_name=assignment, times_path=times,
                     late_policy=late_policy, no_late_policy=no_late_policy, platform_id=platform_id,
@@ -269,7 +269,7 @@ def mutate(assignment, max_mutants, timeout, jobs, as_json):
     """
     import json  # noqa: PLC0415
 
-    from .course import get_assignment  # noqa: PLC0415
+    from autograder.core.course import get_assignment# noqa: PLC0415
     from .mutation import format_report, run_mutation  # noqa: PLC0415
 
     report = run_mutation(get_assignment(assignment), max_mutants, timeout, jobs)

@@ -5,8 +5,8 @@ import os
 import time
 from pathlib import Path
 
-from .course import list_assignments
-from .errors import AutograderError
+from autograder.core.course import list_assignments
+from autograder.core.errors import AutograderError
 
 
 def _guess(assignment: str | None, path: str | None) -> tuple[str, Path]:
@@ -28,8 +28,8 @@ def _guess(assignment: str | None, path: str | None) -> tuple[str, Path]:
 
 def check(assignment: str | None = None, path: str | None = None):
     """Check the saved file against the public tests; prints the report, returns the result."""
-    from . import api
-    from .render import format_check
+    from autograder import api
+    from autograder.reports.text import format_check
 
     try:
         assignment, file = _guess(assignment, path)

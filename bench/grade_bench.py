@@ -8,7 +8,7 @@ For each assignment it measures, in this order:
 
 1. one fresh `python -c "import torch"` with this interpreter (median of 3): the yardstick;
 2. N copies of the reference as `<id>.py` submissions in a temporary folder;
-3. `autograder.grading.grade_batch` on them, in a fresh Python process per repeat (as
+3. `autograder.grading.batch.grade_batch` on them, in a fresh Python process per repeat (as
    `autograder grade` would run), timing the whole call (collection, zygote start-up, grading,
    reports) while this process samples the memory of that process and all its descendants
    (the grader, the zygote and the students' processes) every 50 ms from /proc;
@@ -206,7 +206,7 @@ def median(values):
 
 
 def bench_assignment(name: str, args, torch_s: float, tmp: Path) -> dict:
-    from autograder.course import get_assignment
+    from autograder.core.course import get_assignment
 
     assignment = get_assignment(name)
     subs = build_submissions(assignment, tmp / f"subs-{name}", args.n, args.format)
@@ -378,7 +378,7 @@ def print_profile(p: dict) -> None:
 
 def resolve_assignments(spec: str, fmt: str) -> list[tuple[str, str]]:
     """(name, '' or why it is skipped) for 'all' or a comma-separated list."""
-    from autograder.course import get_assignment, list_assignments
+    from autograder.core.course import get_assignment, list_assignments
 
     assignments = list_assignments() if spec == "all" else [get_assignment(name) for name in spec.split(",")]
     out = []
@@ -390,7 +390,7 @@ def resolve_assignments(spec: str, fmt: str) -> list[tuple[str, str]]:
 
 def reference_passes(name: str) -> str:
     """'' if the reference gets full marks in-process (quick gate for --assignment all), else why not."""
-    code = ("import sys\nfrom autograder.api import check\nfrom autograder.course import get_assignment\n"
+    code = ("import sys\nfrom autograder.api import check\nfrom autograder.core.course import get_assignment\n"
             "a = get_assignment(sys.argv[1])\n"
             "r = check(a.name, a.reference_dir, hidden=True, isolated=False)\n"
             "ok = r.status == 'graded' and all(o.outcome == 'passed' for o in r.outcomes)\n"
@@ -435,7 +435,7 @@ def main(argv=None) -> int:
     if args.n < 1 or args.jobs < 1 or args.repeat < 1:
         parser.error("--n, --jobs and --repeat must be at least 1")
 
-    from autograder.errors import AutograderError
+    from autograder.core.errors import AutograderError
 
     try:
         names = resolve_assignments(args.assignment, args.format)
@@ -494,14 +494,14 @@ WHAT_IFS = {
     "pin": "each slot's grader thread and its student process share one CPU (slot number modulo the CPUs): no cross-CPU wake-ups",
 }
 
-# Runs `autograder.zygote.main()` itself: same warm-up, protocol, fork and confinement; only what
+# Runs `autograder.isolation.zygote.main()` itself: same warm-up, protocol, fork and confinement; only what
 # OPTIONS asks for is added. `python -I -c CODE FD [preload...]` gives main() the same argv[1:].
 ZYGOTE_CODE = r"""
 import gc, json, os, signal, sys, time, resource
 OPTIONS = set(%r)
-import autograder.zygote as z
+import autograder.isolation.zygote as z
 if "diag" in OPTIONS:
-    from autograder import child as _child
+    from autograder.isolation import child as _child
     _handle, _st = _child.Session.handle, {}
 
     def _gc(phase, info):
@@ -541,7 +541,7 @@ if "diag" in OPTIONS:
 
     # The child opens the diagnostics file in the grader's work folder before it confines itself,
     # and keeps that one descriptor open through the confinement.
-    from autograder import confine as _confine
+    from autograder.isolation import confine as _confine
     _enter, _clean_fds, _out = _confine.enter, _confine._clean_fds, {}
 
     def _enter_keeping_diag(request, chan_fd, out_fd):
@@ -574,7 +574,7 @@ def use_zygote_variant(options: set[str]) -> None:
     real_popen = subprocess.Popen
 
     def popen(args, *a, **kw):
-        if list(args[1:4]) == ["-I", "-m", "autograder.zygote"]:
+        if list(args[1:4]) == ["-I", "-m", "autograder.isolation.zygote"]:
             args = [args[0], "-I", "-c", ZYGOTE_CODE % (sorted(options),), *args[4:]]
         return real_popen(args, *a, **kw)
 
@@ -583,7 +583,7 @@ def use_zygote_variant(options: set[str]) -> None:
 
 def use_pinning() -> None:
     """What-if: slot k's grading thread and its student's process run on CPU k % CPUs (see ZYGOTE_CODE, "pin")."""
-    from autograder import sandbox as sb
+    from autograder.isolation import sandbox as sb
 
     cpus = sorted(os.sched_getaffinity(0))
     grade, spawn_request = sb.Sandbox.grade, sb.Sandbox._spawn_request
@@ -645,8 +645,8 @@ ISOLATE = {"auto": None, "on": True, "off": False}
 
 def worker_batch(spec: dict) -> dict:
     """`grade_batch` as `autograder grade` runs it; phases from its own callbacks and a wrapped Sandbox._start."""
-    from autograder import sandbox as sb
-    from autograder.grading import grade_batch
+    from autograder.isolation import sandbox as sb
+    from autograder.grading.batch import grade_batch
 
     marks: dict[str, float] = {}
     seen: dict = {}
@@ -710,8 +710,8 @@ def worker_batch(spec: dict) -> dict:
 
 
 def _specs(name: str):
-    from autograder.collect import collect
-    from autograder.course import get_assignment
+    from autograder.grading.collect import collect
+    from autograder.core.course import get_assignment
 
     return collect(get_assignment(name))
 
@@ -719,8 +719,8 @@ def _specs(name: str):
 def worker_floor(spec: dict) -> dict:
     """The same tests on the same submissions in this process, no isolation: what isolation is measured against."""
     from autograder.api import grade_in_process
-    from autograder.course import get_assignment
-    from autograder.grading import prepare_all
+    from autograder.core.course import get_assignment
+    from autograder.grading.batch import prepare_all
 
     assignment = get_assignment(spec["assignment"])
     specs = _specs(spec["assignment"])
@@ -746,8 +746,9 @@ class SerialScheduler:
 
 def worker_profile(spec: dict) -> dict:
     """A serial batch with timers around the engine's steps (monkeypatched here, never edited)."""
-    from autograder import runner, sandbox as sb, wire
-    from autograder.grading import grade_batch
+    from autograder.grading import runner
+    from autograder.isolation import sandbox as sb, wire
+    from autograder.grading.batch import grade_batch
 
     now = time.perf_counter
     records: list[dict] = []
@@ -928,10 +929,10 @@ def worker_profile(spec: dict) -> dict:
 
 def _child_side(spec: dict, subs: Path) -> dict:
     """What the student's side spends per submission (warm, in-process): the module's import and every call."""
-    from autograder import child
+    from autograder.isolation import child
     from autograder.api import grade_in_process
-    from autograder.course import get_assignment
-    from autograder.grading import prepare_all
+    from autograder.core.course import get_assignment
+    from autograder.grading.batch import prepare_all
 
     assignment = get_assignment(spec["assignment"])
     specs = _specs(spec["assignment"])
@@ -981,7 +982,7 @@ def _measure_child(request: dict, chan, out_fd: int) -> dict:
     import gc
     import resource
 
-    from autograder import child, confine
+    from autograder.isolation import child, confine
 
     def faults() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -1023,9 +1024,9 @@ def _fork_confine(spec: dict, subs: Path, runs: int = 9) -> dict | None:
     import torch  # noqa: F401  (the zygote holds these: fork a process of that size)
 
     from autograder import api
-    from autograder.course import get_assignment
-    from autograder.grading import prepare_all
-    from autograder.sandbox import Sandbox
+    from autograder.core.course import get_assignment
+    from autograder.grading.batch import prepare_all
+    from autograder.isolation.sandbox import Sandbox
 
     torch.set_num_threads(1)
     x = torch.ones(3, dtype=torch.float64, requires_grad=True)

@@ -35,13 +35,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder import grading, sandbox as sandbox_module
-from autograder.collect import collect
-from autograder.course import COURSE_ENV, get_assignment
-from autograder.grading import RESULTS_DIR, grade_batch
-from autograder.runner import SubmissionResult
-from autograder.sandbox import Limits, Sandbox
-from autograder.submissions import read_entry
+from autograder.grading import batch as grading
+from autograder.isolation import sandbox as sandbox_module
+from autograder.grading.collect import collect
+from autograder.core.course import COURSE_ENV, get_assignment
+from autograder.grading.batch import RESULTS_DIR, grade_batch
+from autograder.grading.runner import SubmissionResult
+from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.grading.submissions import read_entry
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 REPO = Path(__file__).resolve().parent.parent
@@ -612,7 +613,7 @@ def check_fill(r, b):
 
 
 def check_fork_memory(r, b):
-    from autograder.cgroups import SLACK_MB
+    from autograder.isolation.cgroups import SLACK_MB
 
     bound = LIMITS.memory_mb + SLACK_MB
     if any("by a watch" in note for note in b.batch.notes):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cgroups
+from autograder.isolation import cgroups
 
 PID = 4242
 LIMIT = (512 + cgroups.SLACK_MB) * 2**20

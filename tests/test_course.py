@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from autograder.api import grade_in_process
-from autograder.collect import PUBLIC, collect
-from autograder.course import list_assignments
-from autograder.grading import grade_batch
-from autograder.sandbox import Limits, Sandbox, _installed_paths
-from autograder.submissions import read_entry
+from autograder.grading.collect import PUBLIC, collect
+from autograder.core.course import list_assignments
+from autograder.grading.batch import grade_batch
+from autograder.isolation.sandbox import Limits, Sandbox, _installed_paths
+from autograder.grading.submissions import read_entry
 
 LIMITS = Limits(call_timeout_s=10, submission_timeout_s=60, cpu_s=60)
 GARBAGE = {  # a module __getattr__ answers for every name, probes' classes included

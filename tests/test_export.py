@@ -1,7 +1,7 @@
 """Gradebook exports, each checked by a validator written from the platform's published import rules.
 
 The validators below read a file the way the platform's importer does; they
-know nothing of `autograder.export`. Where each rule comes from:
+know nothing of `autograder.gradebooks.export`. Where each rule comes from:
 
 - Canvas: app/models/gradebook_importer.rb in instructure/canvas-lms (header
   detection, the Points Possible row, the total columns it drops, the
@@ -31,14 +31,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder import export as E
+from autograder.gradebooks import export as E
 from autograder.cli import main
-from autograder.course import get_assignment
-from autograder.errors import AutograderError
+from autograder.core.course import get_assignment
+from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.late import LatePolicy, Lateness, SubmissionTime, apply, assess, parse_override, parse_time, read_times
-from autograder.report import grades_frame
-from autograder import runner
+from autograder.core.latepolicy import LatePolicy, parse_override
+from autograder.gradebooks.late import Lateness, SubmissionTime, apply, assess, parse_time, read_times
+from autograder.reports.frames import grades_frame
+from autograder.grading import runner
 
 # ---- validators, from the platforms' published import behaviour ------------------------------------
 
@@ -555,7 +556,7 @@ def test_export_exits_1_when_a_row_is_not_graded(with_a_grader_failure):
 
 
 def test_a_grader_failure_merged_with_written_points_is_still_not_graded(with_a_grader_failure):
-    from autograder.manual import final_frame
+    from autograder.reports.review import final_frame
 
     graded = with_a_grader_failure
     grades = pd.read_csv(graded / "grades.csv", dtype={"student_id": str})
@@ -574,7 +575,7 @@ FORMULA_ROSTER = ROSTER.replace("s1,Ada,Example,ada@example.edu,A,", "s1,=cmd|' 
 
 
 def _formula_cells(path):
-    from autograder.safetext import formula_like
+    from autograder.core.text import formula_like
 
     return [c for row in csv.reader(io.StringIO(path.read_text())) for c in row if formula_like(c)]
 

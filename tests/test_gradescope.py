@@ -19,14 +19,14 @@ from click.testing import CliRunner
 
 import autograder
 from autograder.cli import main
-from autograder.course import get_assignment
-from autograder.errors import AutograderError
-from autograder.gradescope import (MISCONFIGURED, build_autograder_zip, find_submission, load_config, lock_down,
+from autograder.core.course import get_assignment
+from autograder.core.errors import AutograderError
+from autograder.gradebooks.gradescope import (MISCONFIGURED, build_autograder_zip, find_submission, load_config, lock_down,
                                    read_upload, results_json, run)
-from autograder.gradescope import main as gradescope_main
-from autograder.sandbox import Limits, Sandbox
-from autograder.runner import SubmissionResult
-from autograder import collect, runner
+from autograder.gradebooks.gradescope import main as gradescope_main
+from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.grading.runner import SubmissionResult
+from autograder.grading import collect, runner
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent  # our venv's python3 on PATH; setup.sh is not run
@@ -151,7 +151,7 @@ def test_setup_pins_torch_names_no_host_and_scripts_parse(zips, tmp_path):
     torch_version = importlib.metadata.version("torch").split("+")[0]
     assert f'pip install "torch=={torch_version}"' in setup
     assert setup.index("torch==") < setup.index('pip install "$ROOT/source"'), "torch must be pinned before the engine"
-    assert setup.index("--check-install") < setup.index('-m autograder.gradescope --lock-down --root "$ROOT"')
+    assert setup.index("--check-install") < setup.index('-m autograder.gradebooks.gradescope --lock-down --root "$ROOT"')
     for text in (setup, (tmp_path / "run_autograder").read_text()):
         assert "://" not in text and "index-url" not in text and "find-links" not in text
     for script in ("setup.sh", "run_autograder"):

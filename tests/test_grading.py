@@ -9,9 +9,9 @@ import time
 import pandas as pd
 import pytest
 
-from autograder.errors import AutograderError
-from autograder.grading import RESULTS_DIR, grade_batch
-from autograder.sandbox import Limits
+from autograder.core.errors import AutograderError
+from autograder.grading.batch import RESULTS_DIR, grade_batch
+from autograder.isolation.sandbox import Limits
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8, memory_mb=512)
@@ -77,7 +77,7 @@ def test_a_run_killed_midway_resumes_to_the_same_grades(toy_course, tmp_path):
     subs = write_class(tmp_path / "subs", toy_course, students)
     whole = grade_batch("toy", subs, tmp_path / "whole", jobs=2, limits=LIMITS)
     out = tmp_path / "killed"
-    code = (f"from autograder.grading import grade_batch; from pathlib import Path; "
+    code = (f"from autograder.grading.batch import grade_batch; from pathlib import Path; "
             f"grade_batch('toy', Path('{subs}'), Path('{out}'), jobs=2)")
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ}, start_new_session=True)
     deadline = time.time() + 60
@@ -146,7 +146,7 @@ def test_partial_isolation_is_said_in_the_report_and_survives_a_resumed_run(toy_
 
 
 def _machine_has_slot_groups() -> bool:
-    from autograder import cgroups
+    from autograder.isolation import cgroups
 
     groups, _ = cgroups.make_slot_groups(f"autograder-probe-{os.getpid()}", 1, 64, 8)
     if groups is not None:
@@ -156,7 +156,7 @@ def _machine_has_slot_groups() -> bool:
 
 def test_the_run_says_how_a_submissions_memory_is_held(toy_course, tmp_path, monkeypatch):
     """With control groups, by them (no note); without (this machine's, or none), by the keeper's watch: said."""
-    from autograder import cgroups
+    from autograder.isolation import cgroups
 
     subs = write_class(tmp_path / "subs", toy_course, {"alice": "@reference"})
     batch = grade_batch("toy", subs, tmp_path / "out", jobs=1)

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from autograder import api
-from autograder.course import get_assignment
+from autograder.core.course import get_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw3" / "torch_nets.py"

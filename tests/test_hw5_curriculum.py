@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from autograder import api
-from autograder.course import COURSE_ENV, get_assignment
+from autograder.core.course import COURSE_ENV, get_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw5" / "engine.py"

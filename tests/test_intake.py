@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder.course import get_assignment
-from autograder.grading import grade_batch
-from autograder.safefiles import RefusedFile, read_regular_file
-from autograder.sandbox import Limits
-from autograder.submissions import read_entry
+from autograder.core.course import get_assignment
+from autograder.grading.batch import grade_batch
+from autograder.core.safefiles import RefusedFile, read_regular_file
+from autograder.isolation.sandbox import Limits
+from autograder.grading.submissions import read_entry
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8, memory_mb=512)
@@ -129,7 +129,7 @@ def read_in_a_child(course: Path, entry: Path, setup: str) -> str:
     """'status message' of `read_entry` on `entry`, in a fresh process that first runs `setup` (a limit that
     would turn a careless read into a crash, which must not take the test run down with it)."""
     code = ("import resource, sys; from pathlib import Path\n"
-            "from autograder.course import get_assignment\nfrom autograder.submissions import read_entry\n"
+            "from autograder.core.course import get_assignment\nfrom autograder.grading.submissions import read_entry\n"
             f"{setup}\n"
             "p = read_entry(get_assignment('toy'), Path(sys.argv[1]).stem, Path(sys.argv[1]))\n"
             "print(p.status, p.message)\n")

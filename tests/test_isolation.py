@@ -10,10 +10,10 @@ import sys
 import pandas as pd
 import pytest
 
-from autograder import confine, isolation, sandbox as sandbox_module
-from autograder.errors import AutograderError
-from autograder.grading import grade_batch
-from autograder.sandbox import Sandbox
+from autograder.isolation import confine, backends as isolation, sandbox as sandbox_module
+from autograder.core.errors import AutograderError
+from autograder.grading.batch import grade_batch
+from autograder.isolation.sandbox import Sandbox
 from tests.conftest import write_class
 
 ROOT = os.geteuid() == 0

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.course import get_assignment
-from autograder.errors import AutograderError
+from autograder.core.course import get_assignment
+from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.lms_import import MAX_MEMBER_BYTES, arrange, detect_platform, grade_download, read_download, unpack
-from autograder.roster import load_roster
+from autograder.gradebooks.downloads import MAX_MEMBER_BYTES, arrange, detect_platform, grade_download, read_download, unpack
+from autograder.gradebooks.roster import load_roster
 from tests.test_export import canvas_would_accept
 
 ROSTER = """\
@@ -310,7 +310,7 @@ def test_arrange_prefers_the_exact_name_whatever_the_order(toy_course):
 def test_the_import_log_holds_no_formula(toy_course, tmp_path, roster):
     """A participant's name (which a student may edit on the platform) starts a cell of imported.csv: inert in a
     spreadsheet, read back as it was."""
-    from autograder.safetext import spreadsheet_plain
+    from autograder.core.text import spreadsheet_plain
 
     name = '=HYPERLINK("x.example","open")'
     zip_path = make_zip(tmp_path / "dl.zip", {f"{name}_77_assignsubmission_file/toy.py": SQUARE_ONLY,

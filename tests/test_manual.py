@@ -5,11 +5,11 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.errors import AutograderError
-from autograder.grading import grade_batch
-from autograder.manual import merge_manual
-from autograder.notebooks import ANSWER_KEY
-from autograder.sandbox import Limits
+from autograder.core.errors import AutograderError
+from autograder.grading.batch import grade_batch
+from autograder.reports.review import merge_manual
+from autograder.grading.notebooks import ANSWER_KEY
+from autograder.isolation.sandbox import Limits
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=15, cpu_s=15)

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.course import load_assignment
-from autograder.errors import AutograderError
-from autograder.collect import collect
+from autograder.core.course import load_assignment
+from autograder.core.errors import AutograderError
+from autograder.grading.collect import collect
 from autograder.mutation import (CRASHED, EQUIVALENT, KILLED, SURVIVED, TIMEOUT, compare_replies,
                                  compare_values, format_report, generate_mutants, main, record_reference,
                                  run_in_children, run_mutation, sample, solution_regions)
-from autograder.submissions import Prepared
+from autograder.grading.submissions import Prepared
 
 TIMEOUT_S = 2.0
 

@@ -6,10 +6,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from autograder.course import get_assignment, list_assignments
-from autograder.grading import grade_batch
-from autograder.notebooks import ANSWER_KEY, notebook_texts, read_submitted
-from autograder.sandbox import Limits
+from autograder.core.course import get_assignment, list_assignments
+from autograder.grading.batch import grade_batch
+from autograder.grading.notebooks import ANSWER_KEY, read_submitted
+from autograder.authoring.notebooks import notebook_texts
+from autograder.isolation.sandbox import Limits
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=20, cpu_s=20, memory_mb=1024)
 
@@ -112,7 +113,7 @@ def test_notebook_and_py_twins_score_the_same_on_every_test(assignment, tmp_path
 
 def test_self_check_from_a_notebook_cell_prints_what_the_command_prints(toy_course, capsys, monkeypatch):
     import autograder
-    from autograder.render import format_check
+    from autograder.reports.text import format_check
 
     folder = toy_course / "student_template" / "toy"
     monkeypatch.chdir(folder)  # Jupyter runs a notebook in its own folder

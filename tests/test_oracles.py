@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder import oracles
+from autograder.grading import oracles
 
 MODULE = '''
 import numpy as np
@@ -85,9 +85,9 @@ def test_grading_hw1_hw2_hw5_needs_no_torch_in_the_grader():
     """Their oracles' values are stored: grading hw1, hw2 and hw5 never imports torch in the grader (a 1.5 s import)."""
     script = textwrap.dedent('''
         import sys
-        from autograder.collect import collect
-        from autograder.course import get_assignment
-        from autograder.reference import run_reference
+        from autograder.grading.collect import collect
+        from autograder.core.course import get_assignment
+        from autograder.grading.reference import run_reference
         for name in sys.argv[1:]:
             assignment = get_assignment(name)
             result = run_reference(assignment, collect(assignment))
@@ -108,9 +108,9 @@ def test_a_test_file_edited_since_release_is_named(stored):
 
 
 def test_the_summary_shows_the_notes(tmp_path):
-    from autograder.course import get_assignment
-    from autograder.grading import BatchResult
-    from autograder.render import batch_summary
+    from autograder.core.course import get_assignment
+    from autograder.grading.batch import BatchResult
+    from autograder.reports.text import batch_summary
 
     batch = BatchResult(get_assignment("hw5"), [], tmp_path, 0, 0.1, notes=("hidden/test_hidden.py changed",))
     assert "  note: hidden/test_hidden.py changed" in batch_summary(batch).splitlines()
@@ -124,7 +124,7 @@ def _store_with(stored, change):
 
 
 def _scaled(values, factor):
-    from autograder import wire
+    from autograder.isolation import wire
 
     for key, value in values.items():
         decoded = wire.from_wire(value)
@@ -149,7 +149,7 @@ def test_a_store_that_differs_for_real_is_stale(stored, change):
         elif change == "key":
             values["0" * 64] = values.pop(next(iter(values)))
         elif change == "shape":
-            from autograder import wire
+            from autograder.isolation import wire
 
             key = next(iter(values))
             decoded = wire.from_wire(values[key])

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.errors import AutograderError
+from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.grading import RESULTS_DIR, atomic_write, grade_batch
-from autograder.render import batch_summary
-from autograder.sandbox import Limits
+from autograder.grading.batch import RESULTS_DIR, atomic_write, grade_batch
+from autograder.reports.text import batch_summary
+from autograder.isolation.sandbox import Limits
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8, memory_mb=512)
@@ -124,7 +124,7 @@ def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(toy_cour
 
 
 def test_the_lock_is_released_when_a_run_fails(toy_course, tmp_path):
-    from autograder.outfolder import hold
+    from autograder.core.outfolder import hold
 
     subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference"})
     out = tmp_path / "out"
@@ -140,7 +140,7 @@ def test_the_lock_is_released_when_a_run_fails(toy_course, tmp_path):
 
 
 def test_merge_manual_and_export_hold_the_folder_too(two_folders, tmp_path):
-    from autograder.outfolder import hold
+    from autograder.core.outfolder import hold
 
     _, _, out = two_folders
     roster = tmp_path / "roster.csv"

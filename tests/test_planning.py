@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox as sandbox_module
-from autograder.collect import collect
-from autograder.course import load_assignment
-from autograder.planning import record_plan
-from autograder.sandbox import Limits, Sandbox
-from autograder.submissions import read_entry
+from autograder.isolation import sandbox as sandbox_module
+from autograder.grading.collect import collect
+from autograder.core.course import load_assignment
+from autograder.grading.planning import record_plan
+from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.grading.submissions import read_entry
 
 TOML = """
 title = "Plan"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from autograder.plots import CHAR_PX, barh_svg, histogram_svg
+from autograder.reports.plots import CHAR_PX, barh_svg, histogram_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 NAN = float("nan")
@@ -103,9 +103,9 @@ def test_report_embeds_svg_without_importing_matplotlib(toy_course, tmp_path):
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from autograder.course import get_assignment
-        from autograder.outputs import write_outputs
-        from autograder.runner import SubmissionResult, TestOutcome
+        from autograder.core.course import get_assignment
+        from autograder.reports.write import write_outputs
+        from autograder.grading.runner import SubmissionResult, TestOutcome
         a = get_assignment("toy")
         results = [SubmissionResult(f"s{{i}}", "graded", "", tuple(
             TestOutcome(t, "public", p * (i % 2), p, "passed" if i % 2 else "failed", "", 0.0)
@@ -122,9 +122,9 @@ def test_report_embeds_svg_without_importing_matplotlib(toy_course, tmp_path):
 
 
 def test_no_students_no_plots(toy_course):
-    from autograder import report as R
-    from autograder.course import get_assignment
-    from autograder.outputs import html_report
+    from autograder.reports import frames as R
+    from autograder.core.course import get_assignment
+    from autograder.reports.write import html_report
 
     a = get_assignment("toy")
     report = html_report(a, R.grades_frame(a, []), R.tests_frame([]))

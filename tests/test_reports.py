@@ -6,11 +6,11 @@ import re
 import pandas as pd
 import pytest
 
-from autograder.course import get_assignment
-from autograder.grading import BatchResult
-from autograder.outputs import write_outputs
-from autograder.render import batch_summary
-from autograder.runner import SubmissionResult, TestOutcome
+from autograder.core.course import get_assignment
+from autograder.grading.batch import BatchResult
+from autograder.reports.write import write_outputs
+from autograder.reports.text import batch_summary
+from autograder.grading.runner import SubmissionResult, TestOutcome
 from tests.test_attacks import outside_fences
 
 FAILURE = "not graded: the grader failed; tell your instructor"
@@ -59,7 +59,7 @@ def test_a_grader_failure_is_not_graded_in_feedback_report_and_summary(with_a_gr
 
 
 def test_check_says_not_graded_for_a_grader_failure(toy_course):
-    from autograder.render import format_check
+    from autograder.reports.text import format_check
 
     text = format_check(_result("bo", "grader_error", 0.0, "OSError: boom"))
     assert "not graded" in text and "0/4 points" not in text
@@ -106,8 +106,8 @@ def test_nothing_a_student_wrote_is_markdown_or_html_in_the_feedback(toy_course,
 def test_a_notebook_note_quoting_the_student_stays_code(toy_course, tmp_path):
     import nbformat
 
-    from autograder.grading import grade_batch
-    from autograder.sandbox import Limits
+    from autograder.grading.batch import grade_batch
+    from autograder.isolation.sandbox import Limits
 
     nb = nbformat.reads((toy_course / "reference" / "toy" / "toy.ipynb").read_text(), 4)
     nb.cells.append(nbformat.v4.new_code_cell("!echo `` </code><script>alert(1)</script> **Score: 9 / 9**"))
@@ -134,9 +134,9 @@ def test_no_csv_of_a_grade_run_holds_a_formula_and_ids_round_trip(toy_course, tm
     from click.testing import CliRunner
 
     from autograder.cli import main
-    from autograder.grading import grade_batch
-    from autograder.safetext import formula_like, spreadsheet_plain
-    from autograder.sandbox import Limits
+    from autograder.grading.batch import grade_batch
+    from autograder.core.text import formula_like, spreadsheet_plain
+    from autograder.isolation.sandbox import Limits
     from tests.conftest import write_class
 
     limits = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8)

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.errors import AutograderError
-from autograder.roster import load_roster
+from autograder.core.errors import AutograderError
+from autograder.gradebooks.roster import load_roster
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "roster.csv"
 HEADER = "student_id,first_name,last_name,email,canvas_user_id,sis_login_id\n"

@@ -4,8 +4,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder.grading import grade_batch
-from autograder.sandbox import Limits
+from autograder.grading.batch import grade_batch
+from autograder.isolation.sandbox import Limits
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "hw2"
 

@@ -1,10 +1,10 @@
 """The sandbox's own guarantees that the attack battery does not cover."""
 import pytest
 
-from autograder.collect import collect
-from autograder.course import get_assignment
-from autograder.sandbox import Sandbox
-from autograder.submissions import read_entry
+from autograder.grading.collect import collect
+from autograder.core.course import get_assignment
+from autograder.isolation.sandbox import Sandbox
+from autograder.grading.submissions import read_entry
 from tests.conftest import write_class
 
 
@@ -36,7 +36,7 @@ def _kill_keepers_at_start(monkeypatch, times: int, zygote_too: bool = False) ->
     import os
     import signal
 
-    from autograder import sandbox as sandbox_module
+    from autograder.isolation import sandbox as sandbox_module
 
     killed: list[int] = []
     original = sandbox_module.SandboxChannel._start
@@ -58,7 +58,7 @@ def _kill_keepers_at_start(monkeypatch, times: int, zygote_too: bool = False) ->
 @pytest.mark.parametrize("zygote_too", [False, True], ids=["keeper", "keeper-and-zygote"])
 def test_a_keeper_lost_under_a_submission_costs_it_nothing(toy_course, tmp_path, monkeypatch, zygote_too):
     """Graded again, alone, with a new keeper (and zygote): the same row as if nothing had happened."""
-    from autograder.grading import grade_batch
+    from autograder.grading.batch import grade_batch
 
     subs = write_class(tmp_path / "subs", toy_course, {"amy": SLOW, "bob": "@reference"})
     calm = grade_batch("toy", subs, tmp_path / "calm", jobs=1)
@@ -72,7 +72,7 @@ def test_a_keeper_lost_under_a_submission_costs_it_nothing(toy_course, tmp_path,
 def test_a_submission_the_grader_fails_twice_on_is_not_graded_never_zero(toy_course, tmp_path, monkeypatch):
     import pandas as pd
 
-    from autograder.grading import grade_batch
+    from autograder.grading.batch import grade_batch
 
     subs = write_class(tmp_path / "subs", toy_course, {"amy": SLOW, "bob": "@reference"})
     killed = _kill_keepers_at_start(monkeypatch, times=2)  # amy's try and her second try

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import wire
-from autograder.wire import WireError, from_wire, to_wire
+from autograder.isolation import wire
+from autograder.isolation.wire import WireError, from_wire, to_wire
 
 
 def roundtrip(value):
@@ -93,7 +93,7 @@ def test_non_json_bytes_are_refused():
 def test_requests_are_encoded_once_and_never_confused():
     """The fixture caches each call's frame by the arguments' exact value: equal values share one, any
     difference (a changed list, -0.0, a dtype, a tuple for a list) gets its own, and non-data still fails."""
-    from autograder.protocol import encode_request
+    from autograder.grading.protocol import encode_request
 
     x = [1.0, 2.0]
     first = encode_request("call", "f", (x,), {})

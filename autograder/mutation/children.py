@@ -20,9 +20,9 @@ from .report import CRASHED, TIMEOUT
 
 MEMORY_HEADROOM = 4 << 30  # a child may grow by this much address space before MemoryError
 # The grader's modules a child needs but might import lazily (the in-process channel imports
-# autograder.child on first use). Loaded in the parent before forking, so every child runs the
+# autograder.isolation.child on first use). Loaded in the parent before forking, so every child runs the
 # parent's copy: a file edited on disk during a run must not give some mutants a different grader.
-PRELOADED = ("autograder.child", "autograder.wire")
+PRELOADED = ("autograder.isolation.child", "autograder.isolation.wire")
 
 
 @dataclass(frozen=True)

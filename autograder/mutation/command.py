@@ -5,9 +5,9 @@ import argparse
 import json
 import sys
 
-from ..course import get_assignment
-from ..errors import AutograderError
-from ..exitcodes import ExitCode
+from autograder.core.course import get_assignment
+from autograder.core.errors import AutograderError
+from autograder.exitcodes import ExitCode
 from .report import format_report
 from .running import run_mutation
 

@@ -7,15 +7,15 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..api import grade_in_process, load_request
-from ..collect import TestSpec, collect
-from ..course import Assignment
-from ..errors import AutograderError
-from ..reference import prepared as reference_entry
-from ..reference import ReferenceTimeout, run_reference
-from ..reference import time_limit as _time_limit
-from ..runner import FAILED, PARTIAL, SubmissionResult, run_tests
-from ..submissions import Prepared
+from autograder.api import grade_in_process, load_request
+from autograder.grading.collect import TestSpec, collect
+from autograder.core.course import Assignment
+from autograder.core.errors import AutograderError
+from autograder.grading.reference import prepared as reference_entry
+from autograder.grading.reference import ReferenceTimeout, run_reference
+from autograder.grading.reference import time_limit as _time_limit
+from autograder.grading.runner import FAILED, PARTIAL, SubmissionResult, run_tests
+from autograder.grading.submissions import Prepared
 from .children import ChildOutcome, run_in_children
 from .operators import assignment_mutants, sample
 from .replay import RecordingChannel, replay

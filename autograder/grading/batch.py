@@ -1,0 +1,195 @@
+"""Grade a whole class: discover, grade what is new, keep every result, write the report.
+
+Each finished submission is saved at once (atomically) under
+`OUT/.results/`, keyed by the content of the submission and of the tests,
+so an interrupted run picks up where it stopped and a changed submission
+is graded again. OUT belongs to the grader (`outfolder`): one run at a
+time, no link followed, and the rows of students graded into it from
+another folder are kept unless the run says `replace`.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from autograder.grading.store import drop_saved, earlier_results, load_saved, result_to_json
+from autograder.grading.collect import TestSpec, collect
+from autograder.core.course import Assignment, get_assignment
+from autograder.core.errors import AutograderError
+from autograder.grading.oracles import STORE, unstored
+from autograder.core.outfolder import (MARKER, RESULTS_DIR, WARNING_FILE, atomic_write, grader_paths, hold,
+    read_marker, refuse_links)
+from autograder.grading.planning import record_plan
+from autograder.grading.runner import GRADER_ERROR, SubmissionResult
+from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.grading.scheduling import LocalScheduler, Scheduler
+from autograder.grading.submissions import EntryNotes, Prepared, discover, read_entry
+
+NOT_GRADED = ("invalid", "load_error", GRADER_ERROR, "timeout", "crashed", "forbidden_import")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run produced."""
+
+    assignment: Assignment
+    results: list[SubmissionResult]
+    out_dir: Path
+    reused: int
+    seconds: float
+    isolation_warning: str = ""
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # for the instructor: things that cost time, not grades
+    kept: int = 0  # rows of earlier runs kept: students not in this folder
+    dropped: tuple[str, ...] = ()  # their ids, when the run replaced them instead
+
+    @property
+    def not_graded(self) -> list[SubmissionResult]:
+        return [r for r in self.results if r.status in NOT_GRADED]
+
+
+def tests_key(assignment: Assignment) -> str:
+    """Changes whenever the tests, their points, the probes or the oracles' values change: cached results are then stale."""
+    h = hashlib.sha256()
+    paths = [assignment.root / "assignment.toml", assignment.probes_path,
+             *sorted(assignment.public_dir.glob("test_*.py")), *sorted(assignment.hidden_dir.glob("test_*.py")),
+             assignment.public_dir / STORE, assignment.hidden_dir / STORE]
+    for path in paths:
+        if path.is_file():
+            h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def prepare_all(assignment: Assignment, submissions: Path,
+                entry_notes: Mapping[str, EntryNotes] | None = None) -> list[Prepared]:
+    """Every entry of the folder, read and checked; usage errors raise before anything runs."""
+    notes = entry_notes or {}
+    return [read_entry(assignment, sid, path, notes.get(sid, EntryNotes()))
+            for sid, path in discover(assignment, submissions)]
+
+
+def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs: int = 2,
+                limits: Limits = Limits(), isolate: bool | None = None, allow_partial: bool = False,
+                scheduler: Scheduler | None = None, on_result: Callable[[SubmissionResult], None] | None = None,
+                on_start: Callable[[int, int], None] | None = None, replace: bool = False,
+                entry_notes: Mapping[str, EntryNotes] | None = None) -> BatchResult:
+    """Grade every submission in `submissions` into `out_dir`, holding it for the whole run; returns every row of
+    the report, sorted by student id: this folder's, and those `out_dir` held of other students (`replace`: dropped).
+
+    Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
+    unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`. `entry_notes`: what a
+    platform download's import learnt of some entries (notes, or why not to grade them)."""
+    start = time.perf_counter()
+    assignment = get_assignment(assignment_name)
+    prepared = prepare_all(assignment, submissions, entry_notes)
+    _check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
+    with hold(out_dir):
+        _claim(out_dir, assignment)
+        return _grade_held(assignment, prepared, out_dir, start, jobs, limits, isolate, allow_partial, scheduler,
+                           on_result, on_start, replace)
+
+
+def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path, start: float, jobs: int,
+                limits: Limits, isolate: bool | None, allow_partial: bool, scheduler: Scheduler | None,
+                on_result: Callable[[SubmissionResult], None] | None, on_start: Callable[[int, int], None] | None,
+                replace: bool) -> BatchResult:
+    """`grade_batch` once OUT is held and claimed for the assignment."""
+    scheduler = scheduler or LocalScheduler(jobs)
+    # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
+    # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
+    sandbox = Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, allow_partial=allow_partial,
+                      course_root=assignment.course_root,
+                      preload=("matplotlib.pyplot",) if any(p.cells is not None for p in prepared) else (),
+                      torch="torch" not in assignment.forbid_imports)
+    if any(p.status == "ok" for p in prepared):
+        sandbox.launch()
+    try:
+        specs: list[TestSpec] = collect(assignment)
+        notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
+                      f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
+                      for path in unstored(assignment.root))
+        key = tests_key(assignment)
+        cache_dir = out_dir / RESULTS_DIR
+        done, todo = {}, []
+        for p in prepared:
+            cached = load_saved(cache_dir, assignment, key, p.student_id, p.digest)
+            if cached is not None:
+                done[p.student_id] = cached
+            else:
+                todo.append(p)
+        if on_start:
+            on_start(len(todo), len(done))
+        warning = ""
+        if todo:
+            # The tests' calls that depend on no answer, sent ahead to each submission in one message.
+            plan = record_plan(assignment, specs) if any(p.status == "ok" for p in todo) else None
+            with sandbox:
+                warning = sandbox.warning
+                notes += (f"isolation: {sandbox.label}", *sandbox.notes)
+
+                def grade_one(slot: int, item: Prepared) -> SubmissionResult:
+                    return sandbox.grade(assignment, specs, item, slot, plan)
+
+                for result in scheduler.map(grade_one, todo):
+                    atomic_write(cache_dir / f"{result.student_id}.json", result_to_json(result, key))
+                    done[result.student_id] = result
+                    if on_result:
+                        on_result(result)
+    finally:
+        sandbox.close()  # safe twice
+    warning = _remember_warning(out_dir, warning, graded_now=bool(todo))
+    kept, dropped, left_out = _earlier(cache_dir, assignment, key, {p.student_id for p in prepared}, replace)
+    results = sorted([done[p.student_id] for p in prepared] + kept, key=lambda r: r.student_id)
+    from autograder.reports.write import write_outputs# noqa: PLC0415 (rendering imports matplotlib: only when needed)
+
+    files, tidy_notes = write_outputs(assignment, results, out_dir, warning)
+    return BatchResult(assignment, results, out_dir, len(prepared) - len(todo),
+                       round(time.perf_counter() - start, 3), warning, files, notes + left_out + tidy_notes,
+                       kept=len(kept), dropped=dropped)
+
+
+def _earlier(cache_dir: Path, assignment: Assignment, key: str, here: set[str],
+             replace: bool) -> tuple[list[SubmissionResult], tuple[str, ...], tuple[str, ...]]:
+    """The saved rows of students not in this folder: (kept, dropped ids, notes). `replace` drops them all,
+    saved results included; a result that cannot be used (other tests, malformed) is left out and said."""
+    usable, unusable = earlier_results(cache_dir, assignment, key, here)
+    if replace:
+        dropped = sorted([r.student_id for r in usable] + unusable)
+        drop_saved(cache_dir, dropped)
+        return [], tuple(dropped), ()
+    notes = ()
+    if unusable:
+        notes = (f"{len(unusable)} earlier result(s) could not be used (graded with other tests, or malformed) and "
+                 f"are left out: {', '.join(unusable[:20])}{' ...' if len(unusable) > 20 else ''}; grade their "
+                 f"submissions again",)
+    return usable, (), notes
+
+
+def _remember_warning(out_dir: Path, warning: str, graded_now: bool) -> str:
+    """The isolation warning of the runs behind this report: kept beside the results, so a resumed run still says it."""
+    previous = read_marker(out_dir, WARNING_FILE)
+    if graded_now and warning and warning not in previous:
+        previous = (previous + "\n" + warning).strip()
+        atomic_write(out_dir / RESULTS_DIR / WARNING_FILE, previous)
+    return previous
+
+
+def _check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> None:
+    """Usage errors before anything is created: OUT inside the submissions, not a folder, or holding a link."""
+    out, subs = out_dir.resolve(), submissions.resolve()
+    if out == subs or subs in out.parents:
+        raise AutograderError(f"--out {out_dir} is inside the submissions folder; choose a folder outside it")
+    if out.exists() and not out.is_dir():
+        raise AutograderError(f"--out {out_dir} exists and is not a folder")
+    refuse_links(grader_paths(out_dir, student_ids))
+
+
+def _claim(out_dir: Path, assignment: Assignment) -> None:
+    """OUT holds this assignment's grades from now on; refused when it holds another's."""
+    other = read_marker(out_dir, MARKER)
+    if other and other != assignment.name:
+        raise AutograderError(f"--out {out_dir} holds grades of {other}, not {assignment.name}; use another folder")
+    atomic_write(out_dir / RESULTS_DIR / MARKER, assignment.name + "\n")

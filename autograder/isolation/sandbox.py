@@ -1,0 +1,644 @@
+"""Isolation, owned in one place: a warm zygote, a keeper per slot, one confined process per submission.
+
+    with Sandbox(limits, jobs=2) as sandbox:
+        result = sandbox.grade(assignment, specs, prepared, slot=0)
+
+The tests run here, in the grader; each submission's code runs in a process forked by its slot's
+keeper (see `zygote`, `keeper`, `confine`) and is reached through a `SandboxChannel`. Which backend
+this machine allows is probed at start-up, not guessed from the user id; where only partial
+isolation is possible the sandbox refuses, unless told that the code is trusted (`allow_partial`).
+Whatever happens in there (timeout, crash, flood, bomb), `grade` returns a `SubmissionResult` and
+leaves no process and no file behind; if the grader's own side fails (a keeper or the zygote ends),
+the submission is graded again, alone, and only a second failure makes a `grader_error` row.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.isolation import cgroups, confine, backends as isolation, wire
+from autograder.api import finish, load_request, unrunnable
+from autograder.isolation.child import CELLS_FILE
+from autograder.grading.collect import TestSpec
+from autograder.core.course import Assignment
+from autograder.core.errors import AutograderError, GraderFailed, SubmissionCrashed, SubmissionTimeout
+from autograder.grading.planning import Plan
+from autograder.grading.protocol import Submission
+from autograder.grading.runner import SubmissionResult, not_run, run_tests
+from autograder.grading.submissions import Prepared
+
+WORKDIR_INSIDE = "/submission"
+# The uid blocks are locked in root's own folder (below); earlier versions locked them in the shared temp folder and used
+# 1_900_000_000 on: this range never meets theirs, so a run of each at once cannot share students' uids.
+UID_BASE, UID_BLOCK, UID_BLOCKS = 1_700_000_000, 64, 4096
+UID_LOCK_FOLDERS = (Path("/run/autograder-uids"), Path(tempfile.gettempdir()) / "autograder-uids-root")
+SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+ASK_TIMEOUT_S = 60.0  # a keeper's or the zygote's answer (forking a warm torch process can take a while)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Times in seconds, sizes in MB unless named otherwise."""
+
+    call_timeout_s: float = 10.0
+    submission_timeout_s: float = 60.0
+    cpu_s: int = 60
+    memory_mb: int = 1024
+    nproc: int = 32
+    fsize_mb: int = 16
+    nofile: int = 64
+    max_reply_mb: int = 64
+    max_output_kb: int = 64
+
+
+class _Peer:
+    """One end of the grader's talk with the zygote or a keeper: a request, then its answer."""
+
+    def __init__(self, sock: socket.socket, pid: int = 0):
+        self.sock, self.pid = sock, pid
+        self.reader = wire.FrameReader(sock, 1 << 24)
+        self.lock = threading.Lock()
+
+    def ask(self, message: dict, fds: list[int] = (), timeout: float = ASK_TIMEOUT_S) -> dict:
+        """The answer to `message`; `GraderFailed` if the peer is gone, silent or says it failed."""
+        with self.lock:
+            try:
+                wire.send_message(self.sock, message, fds)
+                return self.answer(timeout)
+            except (OSError, wire.WireError) as exc:
+                raise GraderFailed(f"the sandbox's {message.get('op')} failed: {type(exc).__name__}: {exc}") from None
+
+    def answer(self, timeout: float = ASK_TIMEOUT_S) -> dict:
+        reply = wire.recv_message(self.reader, time.monotonic() + timeout)
+        if type(reply) is not dict:
+            raise GraderFailed("a process of the sandbox ended")
+        if "error" in reply:
+            raise GraderFailed(f"the sandbox failed: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _Gate:
+    """Submissions are graded side by side (shared); a submission graded again after a failure, alone."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive)
+            self._exclusive = True
+            self._cond.wait_for(lambda: self._shared == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+class Sandbox:
+    """A zygote, its keepers and the isolation this machine allows; use it as a context manager.
+
+    `isolate`: None takes the strongest backend the machine allows, True demands full isolation,
+    False turns the namespaces off (tests and trusted code). Without full isolation the sandbox
+    refuses to start unless `allow_partial` (or `isolate=False`): then `warning` says what a
+    submission can do.
+    """
+
+    def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
+                 course_root: Path | None = None, preload: tuple[str, ...] = (), torch: bool = True,
+                 allow_partial: bool = False):
+        from autograder.core.course import default_course_root
+
+        if not 1 <= jobs <= UID_BLOCK:
+            raise AutograderError(f"jobs must be between 1 and {UID_BLOCK}")
+        self.limits, self.jobs, self.base_uid = limits, jobs, 0
+        self.preload, self.torch = preload, torch  # torch False: the zygote does not hold it
+        self.course_root = Path(course_root or default_course_root()).resolve()
+        self._want_isolation, self.allow_partial = isolate, allow_partial
+        self.backend = ""
+        self.isolated = False
+        self.warning = ""  # what a submission can do, when isolation is partial
+        self.notes: list[str] = []  # for the instructor: how the limits hold here
+        self.unavailable: dict[str, str] = {}  # backends tried and why they could not be used
+        self._uid_lock: int | None = None
+        self._ready = False
+        self._counter = 0
+        self._lock = threading.Lock()
+        self._gate = _Gate()
+        self._proc: subprocess.Popen | None = None
+        self._zygote: _Peer | None = None
+        self._keepers: dict[int, _Peer] = {}
+        self._tmp: Path | None = None
+        self._groups: cgroups.SlotGroups | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------------------------
+    def __enter__(self) -> "Sandbox":
+        try:
+            self.launch()
+            self._await_ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def launch(self) -> None:
+        """Start the zygote without waiting for its warm-up (`with` waits): the caller works meanwhile."""
+        if self._proc is not None:
+            return
+        self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))
+        os.chmod(self._tmp, 0o711)  # slot users may traverse to their own folder, not list
+        (self._tmp / "root").mkdir(mode=0o755)
+        (self._tmp / "probe").mkdir(mode=0o755)
+        if os.geteuid() == 0:
+            self._uid_lock, self.base_uid = _lock_uid_block()
+        self._start_zygote()
+
+    def _start_zygote(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8",
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self._tmp / "mpl")}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.isolation.zygote", str(child.fileno()), *self.preload,
+             *(() if self.torch else ("--no-torch",))],
+            pass_fds=[child.fileno()], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+        child.close()
+        self._zygote = _Peer(parent, self._proc.pid)
+        self._zygote_ready = False
+
+    def _await_zygote(self) -> None:
+        if not self._zygote_ready:
+            self._zygote_paths = self._zygote.answer(ASK_TIMEOUT_S).get("paths", [])
+            self._zygote_ready = True
+
+    def _await_ready(self) -> None:
+        self._await_zygote()
+        self._ready = True
+        self._bind_paths = self._binds()
+        self._choose_backend()
+
+    def close(self) -> None:
+        """Stop the keepers (each kills its submission's processes), the zygote, and remove every file made."""
+        for keeper in self._keepers.values():
+            keeper.close()
+        self._keepers.clear()
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+        if self._proc is not None:
+            if not self._ready:  # launched, never used: it has no keeper to wait for
+                self._proc.kill()
+            try:
+                self._proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._groups is not None:  # empty now: the keepers ended every process in them
+            self._groups.remove()
+            self._groups = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
+
+    # -- the backend ----------------------------------------------------------------------------------------------
+    def _binds(self) -> list[str]:
+        """Paths the student's root may show: the Python install and system libraries, never the course."""
+        candidates = set(SYSTEM_PATHS) | {sys.base_prefix, sys.prefix, sys.exec_prefix, *self._zygote_paths}
+        venv = Path(sys.prefix).resolve()
+        keep = []
+        for raw in sorted(candidates):
+            path = Path(raw)
+            if not raw or not path.exists() or str(path) == "/":
+                continue
+            real = path.resolve()
+            inside_course = real == self.course_root or self.course_root in real.parents
+            if inside_course and not (real == venv or venv in real.parents):
+                continue
+            if real == self.course_root or real in self.course_root.parents:
+                continue  # an ancestor of the course would show it all
+            if self._tmp in real.parents or real in self._tmp.parents:
+                continue
+            keep.append(str(path))
+        return [p for p in keep if not any(Path(q) in Path(p).parents for q in keep)]
+
+    def _slot_uid(self, slot: int) -> int | None:
+        """The unprivileged uid a slot's processes run as when the grader is root; None otherwise."""
+        return self.base_uid + slot if os.geteuid() == 0 else None
+
+    def _config(self, backend: str, slot: int, groups: bool = True) -> dict:
+        """What a slot's keeper needs to know for the whole run (see `keeper`, `confine`)."""
+        root_user = os.geteuid() == 0
+        watch = not self._groups and groups
+        return {"backend": backend, "slot_uid": self._slot_uid(slot),
+                "become_uid": self._slot_uid(slot) if root_user and backend == confine.USER_NAMESPACES else None,
+                "root_dir": str(self._tmp / "root"), "probe_dir": str(self._tmp / "probe"),
+                "binds": self._bind_paths, "submounts": _submounts(self._bind_paths),
+                "workdir_inside": WORKDIR_INSIDE if backend in confine.FULL else "",
+                "cgroups": self._groups.procs_files(slot) if self._groups and groups else [],
+                "limits": dataclasses.asdict(self.limits),
+                "watch_mb": self.limits.memory_mb + cgroups.SLACK_MB if watch else 0}
+
+    def _new_keeper(self, config: dict) -> _Peer:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                pid = self._zygote.ask({"op": "keeper", "config": config}, fds=[theirs.fileno()])["pid"]
+        finally:
+            theirs.close()
+        keeper = _Peer(mine, pid)
+        try:
+            keeper.pid = keeper.answer()["pid"]  # its first word: ready (or why not)
+        except GraderFailed:
+            keeper.close()
+            raise
+        return keeper
+
+    def _probe(self, backend: str) -> str:
+        """'' if `backend` works here (a keeper of it confines one process), else why not."""
+        try:
+            keeper = self._new_keeper(self._config(backend, 0, groups=False))
+        except GraderFailed as exc:
+            return str(exc).removeprefix("the sandbox failed: ")
+        try:
+            return keeper.ask({"op": "probe"})["result"]
+        except GraderFailed as exc:
+            return str(exc)
+        finally:
+            keeper.close()
+
+    def _choose_backend(self) -> None:
+        root_user = os.geteuid() == 0
+        partial = confine.UID_ONLY if root_user else confine.PROCESS_ONLY
+        if self._want_isolation is False:
+            self.backend = partial
+        else:
+            for backend in ((confine.ROOT_NAMESPACES,) if root_user else ()) + (confine.USER_NAMESPACES,):
+                reason = self._probe(backend)
+                if not reason:
+                    self.backend = backend
+                    break
+                self.unavailable[backend] = reason
+            else:
+                self.backend = partial
+                if self._want_isolation is True or not self.allow_partial:
+                    raise AutograderError(isolation.refusal(self.unavailable, os.geteuid()))
+        self.isolated = self.backend in confine.FULL
+        self.warning = "" if self.isolated else f"partial isolation ({self.backend}): {isolation.partial_rights(self.backend)}"
+        self._make_groups()
+
+    def _make_groups(self) -> None:
+        if self.backend == confine.PROCESS_ONLY:
+            groups, why = None, "the submissions run as the grader's own user"
+        else:
+            groups, why = cgroups.make_slot_groups(f"autograder-{os.getpid()}-{self.base_uid}", self.jobs,
+                                                   self.limits.memory_mb, self.limits.nproc)
+        self._groups = groups
+        bound = self.limits.memory_mb + cgroups.SLACK_MB
+        if groups is None:
+            self.notes.append(f"a submission's processes together are held to {bound} MB by a watch every "
+                              f"few milliseconds, not by a control group ({why})")
+
+    @property
+    def label(self) -> str:
+        """The backend and what it amounts to, for the summary, the report and each result."""
+        return isolation.label(self.backend)
+
+    def keeper(self, slot: int) -> _Peer:
+        """The slot's keeper, started on first use."""
+        keeper = self._keepers.get(slot)
+        if keeper is None:
+            keeper = self._keepers[slot] = self._new_keeper(self._config(self.backend, slot))
+        return keeper
+
+    def _restart(self, slot: int) -> None:
+        """After a failure on the grader's side: a new keeper for the slot (and a new zygote, if it ended)."""
+        old = self._keepers.pop(slot, None)
+        if old is not None:
+            old.close()
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is not None:
+                self._zygote.close()
+                self._start_zygote()
+                self._await_zygote()
+
+    # -- grading ----------------------------------------------------------------------------------------------
+    def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
+              slot: int = 0, plan: Plan | None = None) -> SubmissionResult:
+        """Run every test against one submission in its own confined process; never raises for the student's sake.
+
+        `plan`: the tests' calls to send ahead (see `planning`), recorded for these very `specs`."""
+        if prepared.status != "ok":
+            return unrunnable(prepared, specs)
+        start = time.perf_counter()
+        try:
+            with self._gate.shared():
+                result, output = self._grade_once(assignment, specs, prepared, slot, plan)
+        except GraderFailed:
+            with self._gate.exclusive():  # alone: if this submission breaks the grader, no one else pays for it
+                try:
+                    self._restart(slot)
+                    result, output = self._grade_once(assignment, specs, prepared, slot, plan)
+                except GraderFailed as exc:
+                    result, output = _grader_error(prepared, specs, exc), ""
+        return finish(result, prepared, output=output, duration_s=round(time.perf_counter() - start, 6),
+                      isolation=self.backend)
+
+    def _grade_once(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared, slot: int,
+                    plan: Plan | None) -> tuple[SubmissionResult, str]:
+        with self._lock:
+            self._counter += 1
+            number = self._counter
+        workdir = self._tmp / f"work-{slot}-{number}"
+        output_path = self._tmp / f"out-{slot}-{number}.txt"
+        channel = None
+        try:
+            self._write_workdir(workdir, prepared, slot)
+            deadline = time.monotonic() + self.limits.submission_timeout_s
+            spawn = {"op": "spawn", "workdir": str(workdir), "load": load_request(assignment, prepared),
+                     "hide": _installed_paths(tuple(assignment.forbid_imports)) if self.isolated else []}
+            channel = SandboxChannel(self, slot, spawn, output_path, deadline, plan)
+            result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
+        except GraderFailed:
+            raise
+        except Exception as exc:  # the grader's own bug: graded again once, then a row that says so
+            raise GraderFailed(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if channel is not None:
+                channel.close(quiet=True)
+            output = _read_head(output_path, self.limits.max_output_kb * 1024)
+            shutil.rmtree(workdir, ignore_errors=True)
+            output_path.unlink(missing_ok=True)
+        return result, output
+
+    def _write_workdir(self, workdir: Path, prepared: Prepared, slot: int) -> None:
+        """The submission's files (a notebook's cells in a file of their own): all its code ever travels through."""
+        workdir.mkdir(mode=0o700)
+        for name, text in prepared.files.items():
+            (workdir / name).write_text(text, "utf-8")
+        if prepared.cells is not None:
+            (workdir / CELLS_FILE).write_text(json.dumps(list(prepared.cells)), "utf-8")
+        uid = self._slot_uid(slot)
+        if uid is not None:
+            for path in (workdir, *workdir.iterdir()):
+                os.chown(path, uid, uid)
+
+
+def _grader_error(prepared: Prepared, specs: list[TestSpec], exc: BaseException) -> SubmissionResult:
+    """The row of a submission the grader could not grade, twice: not graded, never 0 points."""
+    return SubmissionResult(prepared.student_id, "grader_error", f"the grader failed twice: {exc}",
+                            not_run(specs, "not graded: the grader failed; tell your instructor"), 0.0)
+
+
+class SandboxChannel:
+    """Requests to one submission's confined process; (re)starts it on demand, kills it on any trouble.
+
+    With a `plan` (see `planning`), the first planned call sends the whole plan; the process then
+    answers every planned call in order, and each request reads its answer from the stream (answers
+    of calls a test no longer asks for are kept aside). A request the plan does not have, or any
+    trouble with an answer it did not ask for, ends the plan: from there on, one call at a time.
+    """
+
+    def __init__(self, sandbox: Sandbox, slot: int, spawn: dict, output_path: Path, deadline: float,
+                 plan: Plan | None = None):
+        self._sandbox, self._slot, self._spawn = sandbox, slot, spawn
+        self._output_path, self._deadline = output_path, deadline
+        self._sock: socket.socket | None = None
+        self._reader: wire.FrameReader | None = None
+        self._plan, self._sent, self._next = plan, False, 0
+        self._spare: dict[bytes, list[dict]] = {}  # answers read ahead that no test has asked for yet
+
+    def _start(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_fd = os.open(self._output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        try:
+            self._sandbox.keeper(self._slot).ask(self._spawn, fds=[theirs.fileno(), out_fd])
+        finally:
+            theirs.close()
+            os.close(out_fd)
+        self._sock = mine
+        self._reader = wire.FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
+
+    def request(self, message: dict, frame: bytes | None = None) -> dict:
+        what = f"`{message['name']}`" if "name" in message else "importing your file"
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
+        frame = frame or wire.dumps(message)
+        if self._spare.get(frame):
+            return self._spare[frame].pop(0)
+        if self._plan is not None and (self._sent or message.get("op") != "functions"):
+            reply = self._from_plan(frame, what)
+            if reply is not None:
+                return reply
+        if self._sock is None:
+            self._start()
+        end = self._end(time.monotonic())  # for the whole reply: a trickle of bytes must not extend it
+        try:
+            self._sock.settimeout(max(0.001, end - time.monotonic()))
+            self._sock.sendall(frame)
+        except OSError:
+            pass  # the process is gone, or not reading: reading the answer says which
+        return self._read(what, end)
+
+    def _end(self, start: float) -> float:
+        """When an answer asked for at `start` is late: the call time limit later, or the submission's end."""
+        return min(self._deadline, start + self._sandbox.limits.call_timeout_s)
+
+    def _late(self, what: str, end: float) -> str:
+        if end >= self._deadline:
+            return f"{what} did not finish: the submission used up its total time limit"
+        return f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s"
+
+    def _from_plan(self, frame: bytes, what: str) -> dict | None:
+        """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
+        plan = self._plan
+        target = next((i for i in plan.positions.get(frame, ()) if i >= self._next), None)
+        if self._sock is None:
+            self._start()
+        if not self._sent:
+            self._sent, self._last = True, time.monotonic()
+            try:
+                self._sock.sendall(plan.message)
+            except OSError:
+                pass
+        try:
+            while self._next < (len(plan) if target is None else target):
+                skipped = plan.frames[self._next]
+                self._spare.setdefault(skipped, []).append(self._read_planned("a call sent ahead"))
+        except (SubmissionTimeout, SubmissionCrashed):
+            self._plan = None  # closed by _read: this request runs again, alone, in a fresh process
+            return None
+        if target is None:
+            self._plan = None  # every planned answer is read: the process waits for the next request
+            return None
+        try:
+            return self._read_planned(what)
+        finally:
+            if self._sock is None or self._next == len(plan):
+                self._plan = None
+
+    def _read_planned(self, what: str) -> dict:
+        """The next planned answer: each gets the call time limit from when the one before it arrived."""
+        reply = self._read(what, self._end(max(time.monotonic(), self._last)))
+        self._next += 1
+        self._last = time.monotonic()
+        return reply
+
+    def _read(self, what: str, end: float) -> dict:
+        """The next answer on the channel, by the monotonic time `end`; the process is killed on any trouble.
+
+        A process that ended is blamed on the submission only once its keeper confirms it is alive and has
+        cleaned up: if the keeper is gone too, the grader failed (`GraderFailed`), not the student."""
+        try:
+            body = self._reader.read(end)
+        except wire.FrameTooBig:
+            self.close()
+            raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
+        except socket.timeout:
+            self.close()
+            raise SubmissionTimeout(self._late(what, end)) from None
+        except (EOFError, ConnectionError, OSError):
+            self.close()
+            raise SubmissionCrashed(f"the process running your code ended during {what} "
+                                    "(os._exit, a crash, or the CPU or memory limit)") from None
+        try:
+            return wire.loads(body)
+        except ValueError as exc:  # WireError, and what json itself raises (an integer of 5000 digits)
+            self.close()
+            raise SubmissionCrashed(f"{what} sent back malformed data ({exc})") from None
+
+    def close(self, quiet: bool = False) -> None:
+        """Have the keeper end the process and everything it started; safe to call twice. `GraderFailed` if
+        the keeper is gone (unless `quiet`: the results are in, and the next use starts a new keeper)."""
+        if self._sock is None:
+            return
+        self._sock.close()
+        self._sock = self._reader = None
+        self._plan = None  # a new process starts without it: one call at a time
+        try:
+            self._sandbox.keeper(self._slot).ask({"op": "kill"})
+        except GraderFailed:
+            if not quiet:
+                raise
+            self._sandbox._keepers.pop(self._slot, None)
+
+
+@functools.lru_cache(maxsize=8)
+def _installed_paths(modules: tuple[str, ...]) -> list[str]:
+    """Where the forbidden modules are installed (package folders, module files): hidden in the student's root,
+    so that a student who takes the import blocker out still finds nothing to import."""
+    paths = []
+    for name in modules:
+        try:
+            spec = importlib.util.find_spec(name)  # locates a top-level module without importing it
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        paths += list(spec.submodule_search_locations or ()) or ([spec.origin] if spec.has_location else [])
+    found = [p for p in paths if p and os.path.exists(p)]
+    return sorted({*found, *(str(Path(p).resolve()) for p in found)})  # as bound (maybe via a link) and real
+
+
+@functools.lru_cache(maxsize=4)
+def _mount_points() -> tuple[str, ...]:
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return ()
+    return tuple(line.split()[4].replace("\\040", " ") for line in lines if len(line.split()) > 4)
+
+
+def _submounts(binds: list[str]) -> list[str]:
+    """The mount points below the bound paths: each is made read-only too."""
+    return sorted({m for m in _mount_points() for b in binds if m.startswith(b.rstrip("/") + "/")})
+
+
+def _uid_lock_folder() -> Path:
+    """Root's folder of uid-block locks: one only root can write, checked, never through a link."""
+    problems = []
+    for folder in UID_LOCK_FOLDERS:
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            problems.append(f"{folder}: {exc.strerror}")
+            continue
+        st = os.lstat(folder)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022:
+            return folder
+        problems.append(f"{folder} is a link, not root's own, or writable by others")
+    raise AutograderError("no safe folder for the sandbox's uid locks (" + "; ".join(problems) +
+                          "): remove what is in the way")
+
+
+def _lock_uid_block() -> tuple[int, int]:
+    """A block of user ids no other grading run on this machine uses: (lock fd, first uid).
+
+    Each slot's processes run as their own uid (as root); two runs sharing one would share their students'
+    rights. Only root runs need this: an ordinary user's run has a user namespace per slot instead.
+    """
+    folder = os.open(_uid_lock_folder(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for block in range(UID_BLOCKS):
+            fd = os.open(f"{block}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd, UID_BASE + block * UID_BLOCK
+    finally:
+        os.close(folder)
+    raise AutograderError(f"all {UID_BLOCKS} sandbox uid blocks are in use on this machine")
+
+
+def _read_head(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        return ""
+    text = data[:limit].decode("utf-8", "replace")
+    return text + ("\n[... output truncated ...]" if len(data) > limit else "")
