@@ -11,6 +11,7 @@ from autograder import api
 from autograder.core.course import list_assignments
 from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
+from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
@@ -74,7 +75,7 @@ def check(assignment, path, hidden, in_process):
     from autograder.reports.text import format_check# noqa: PLC0415
 
     click.echo(format_check(result))
-    all_passed = result.status == "graded" and all(o.outcome == "passed" for o in result.outcomes)
+    all_passed = result.graded and all(o.outcome == Outcome.PASSED for o in result.outcomes)
     sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED)
 
 

@@ -13,7 +13,7 @@ For each assignment it measures, in this order:
    reports) while this process samples the memory of that process and all its descendants
    (the grader, the zygote and the students' processes) every 50 ms from /proc;
 4. the in-process floor: the same tests on the same submissions with no isolation
-   (`autograder.api.grade_in_process`, specs collected once, outside the timer);
+   (`autograder.grading.one.grade_one` through `InProcess`, specs collected once, outside the timer);
 5. that every submission got full marks in both (exit 1 otherwise: a benchmark of wrong results is worthless);
 
 and prints a table and one JSON line. `--repeat K` reports medians over K runs; `--profile`
@@ -718,15 +718,16 @@ def _specs(name: str):
 
 def worker_floor(spec: dict) -> dict:
     """The same tests on the same submissions in this process, no isolation: what isolation is measured against."""
-    from autograder.api import grade_in_process
     from autograder.core.course import get_assignment
     from autograder.grading.batch import prepare_all
+    from autograder.grading.one import grade_one
+    from autograder.grading.protocol import InProcess
 
     assignment = get_assignment(spec["assignment"])
     specs = _specs(spec["assignment"])
     prepared = prepare_all(assignment, Path(spec["subs"]))
     t0 = time.perf_counter()
-    results = [grade_in_process(assignment, specs, p) for p in prepared]
+    results = [grade_one(assignment, specs, p, InProcess()) for p in prepared]
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "wrong": _wrong(results, spec["n"]), **_usage()}
 

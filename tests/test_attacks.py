@@ -35,12 +35,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder.grading import batch as grading
+from autograder.grading.one import grade_one
+from autograder.grading import batch as grading, one
 from autograder.isolation import sandbox as sandbox_module
 from autograder.grading.collect import collect
 from autograder.core.course import COURSE_ENV, get_assignment
 from autograder.grading.batch import RESULTS_DIR, grade_batch
-from autograder.grading.runner import SubmissionResult
+from autograder.core.results import SubmissionResult
 from autograder.isolation.sandbox import Limits, Sandbox
 from autograder.grading.submissions import read_entry
 
@@ -270,12 +271,12 @@ def recording_sandboxes(seen: list[dict]):
                          "warning": self.warning, "backend": self.backend})
             return entered
 
-    original = grading.Sandbox
-    grading.Sandbox = Recorded
+    original = one.Sandbox
+    one.Sandbox = Recorded
     try:
         yield
     finally:
-        grading.Sandbox = original
+        one.Sandbox = original
 
 
 def listeners(folder: Path, tag: str) -> dict[str, socket.socket]:
@@ -749,9 +750,9 @@ def test_a_daemon_dies_when_its_own_submission_ends(tmp_path, monkeypatch, attac
     pids_before = all_pids()
     with Sandbox(LIMITS, jobs=1, isolate=True, course_root=course) as box:
         specs = collect(assignment)
-        first = box.grade(assignment, specs, honest, slot=0)
-        result = box.grade(assignment, specs, prepared, slot=0)
-        after = box.grade(assignment, specs, honest, slot=0)
+        first = grade_one(assignment, specs, honest, box, slot=0)
+        result = grade_one(assignment, specs, prepared, box, slot=0)
+        after = grade_one(assignment, specs, honest, box, slot=0)
         work, uids = Path(box._tmp), {box.base_uid} if os.geteuid() == 0 else set()
     assert first.score == after.score == first.max_score
     assert abs(result.score) < TOLERANCE

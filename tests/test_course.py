@@ -6,7 +6,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from autograder.api import grade_in_process
+from autograder.grading.one import grade_one
+from autograder.grading.protocol import InProcess
 from autograder.grading.collect import PUBLIC, collect
 from autograder.core.course import list_assignments
 from autograder.grading.batch import grade_batch
@@ -58,7 +59,7 @@ def test_forbidden_imports_are_refused_before_any_code_runs(assignment, module, 
     marker = tmp_path / "ran"
     (entry / name).write_text(f"open({str(marker)!r}, 'w').close()\n" + form.format(m=module) + "\n"
                               + (assignment.reference_dir / name).read_text())
-    result = grade_in_process(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry))
+    result = grade_one(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry), InProcess())
     assert (result.status, result.score) == ("forbidden_import", 0)
     assert re.search(rf"{name}:[23] imports {module}\b", result.message) and "forbids" in result.message
     assert not marker.exists(), "the file ran before its forbidden import was refused"
@@ -88,7 +89,7 @@ def test_a_forbidden_module_cannot_be_imported_even_without_the_blocker(assignme
     name = assignment.files[0]
     (entry / name).write_text(BYPASS.format(m=module, parts=list(module)) + (assignment.reference_dir / name).read_text())
     with Sandbox(LIMITS, isolate=True, course_root=assignment.course_root, torch=False) as sandbox:
-        result = sandbox.grade(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry))
+        result = grade_one(assignment, collect(assignment, (PUBLIC,)), read_entry(assignment, "student", entry), sandbox)
     line = [x for x in result.output.splitlines() if x.startswith("BYPASS ")]
     assert line == ['BYPASS "ImportError: this module is not available in this assignment (it forbids it)"'], \
         result.output[:2000]

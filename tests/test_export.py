@@ -39,7 +39,7 @@ from autograder.exitcodes import ExitCode
 from autograder.core.latepolicy import LatePolicy, parse_override
 from autograder.gradebooks.late import Lateness, SubmissionTime, apply, assess, parse_time, read_times
 from autograder.reports.frames import grades_frame
-from autograder.grading import runner
+from autograder.core import results
 
 # ---- validators, from the platforms' published import behaviour ------------------------------------
 
@@ -267,11 +267,11 @@ POLICY = ('\n[platform_ids]\ncanvas = "4242"\nblackboard = "_777_1"\n'
 POINTS = {"s1": (1, 2, 1), "s2": (1, 2, 0), "s4": (1, 2, 1), "stranger": (1, 0, 0)}
 
 
-def _result(sid: str, points: tuple[float, ...]) -> runner.SubmissionResult:
+def _result(sid: str, points: tuple[float, ...]) -> results.SubmissionResult:
     tests = [("test_square_shape", 1.0), ("test_square_values", 2.0), ("test_cube_values", 1.0)]
-    outcomes = tuple(runner.TestOutcome(t, "hidden", p, m, "passed" if p == m else "failed", "", 0.0)
+    outcomes = tuple(results.TestOutcome(t, "hidden", p, m, "passed" if p == m else "failed", "", 0.0)
                      for (t, m), p in zip(tests, points))
-    return runner.SubmissionResult(sid, "graded", "", outcomes, 0.1)
+    return results.SubmissionResult(sid, "graded", "", outcomes, 0.1)
 
 
 @pytest.fixture
@@ -506,11 +506,11 @@ def test_times_file_errors(tmp_path):
 
 # ---- a grader failure is never a grade -------------------------------------------------------------------------
 
-def _grader_failure(sid: str) -> runner.SubmissionResult:
+def _grader_failure(sid: str) -> results.SubmissionResult:
     tests = [("test_square_shape", 1.0), ("test_square_values", 2.0), ("test_cube_values", 1.0)]
-    outcomes = tuple(runner.TestOutcome(t, "hidden", 0.0, m, "failed", "not graded: the grader failed", 0.0)
+    outcomes = tuple(results.TestOutcome(t, "hidden", 0.0, m, "failed", "not graded: the grader failed", 0.0)
                      for t, m in tests)
-    return runner.SubmissionResult(sid, "grader_error", "OSError: boom", outcomes, 0.1)
+    return results.SubmissionResult(sid, "grader_error", "OSError: boom", outcomes, 0.1)
 
 
 @pytest.fixture

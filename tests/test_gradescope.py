@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from autograder.grading.one import grade_one
 import autograder
 from autograder.cli import main
 from autograder.core.course import get_assignment
@@ -25,8 +26,9 @@ from autograder.gradebooks.gradescope import (MISCONFIGURED, build_autograder_zi
                                    read_upload, results_json, run)
 from autograder.gradebooks.gradescope import main as gradescope_main
 from autograder.isolation.sandbox import Limits, Sandbox
-from autograder.grading.runner import SubmissionResult
-from autograder.grading import collect, runner
+from autograder.core.results import SubmissionResult
+from autograder.core import results
+from autograder.grading import collect
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent  # our venv's python3 on PATH; setup.sh is not run
@@ -427,8 +429,8 @@ def test_a_linked_upload_gets_a_results_json_that_says_why_and_shows_nothing_of_
 @pytest.mark.parametrize("visibility", ["after_published", "after_due_date", "hidden"])
 def test_results_json_maps_outcomes_and_visibility(visibility):
     assignment = get_assignment("hw2")
-    outcomes = (runner.TestOutcome("test_a", "public", 1.0, 1.0, "passed", "", 0.0),
-                runner.TestOutcome("test_b", "hidden", 0.5, 2.0, "partial", "check the 1/N factor", 0.0))
+    outcomes = (results.TestOutcome("test_a", "public", 1.0, 1.0, "passed", "", 0.0),
+                results.TestOutcome("test_b", "hidden", 0.5, 2.0, "partial", "check the 1/N factor", 0.0))
     specs = [collect.TestSpec("test_a", None, 1.0, "public", "hint a", ()),
              collect.TestSpec("test_b", None, 2.0, "hidden", "hint b", ())]
     result = SubmissionResult("s", "graded", "", outcomes, 0.1, output="<b>hi</b>\n")
@@ -478,7 +480,7 @@ def _what_an_attack_reads(root: Path) -> str:
     prepared = read_upload(assignment, find_submission(assignment, folder), folder)
     with Sandbox(Limits(call_timeout_s=10, submission_timeout_s=30), isolate=False, course_root=assignment.course_root,
                  torch="torch" not in assignment.forbid_imports) as sandbox:
-        return sandbox.grade(assignment, specs, prepared).output
+        return grade_one(assignment, specs, prepared, sandbox).output
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: file modes protect the hidden tests only from a "

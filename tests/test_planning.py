@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading.one import grade_one
 from autograder.isolation import sandbox as sandbox_module
 from autograder.grading.collect import collect
 from autograder.core.course import load_assignment
@@ -116,9 +117,9 @@ def test_sent_ahead_grades_like_one_call_at_a_time(course, monkeypatch):
         for sid in STUDENTS:
             prepared = read_entry(assignment, sid, subs / f"{sid}.py")
             planned_reads.clear()
-            ahead = sandbox.grade(assignment, specs, prepared, plan=plan)
+            ahead = grade_one(assignment, specs, prepared, sandbox, plan=plan)
             used = len(planned_reads)
-            alone = sandbox.grade(assignment, specs, prepared, plan=None)
+            alone = grade_one(assignment, specs, prepared, sandbox, plan=None)
             assert planned_reads == planned_reads[:used], "one call at a time must not read from a plan"
             assert [(o.test, o.points, o.outcome, o.message) for o in ahead.outcomes] == \
                    [(o.test, o.points, o.outcome, o.message) for o in alone.outcomes], sid

@@ -105,7 +105,7 @@ def test_report_embeds_svg_without_importing_matplotlib(toy_course, tmp_path):
         from pathlib import Path
         from autograder.core.course import get_assignment
         from autograder.reports.write import write_outputs
-        from autograder.grading.runner import SubmissionResult, TestOutcome
+        from autograder.core.results import SubmissionResult, TestOutcome
         a = get_assignment("toy")
         results = [SubmissionResult(f"s{{i}}", "graded", "", tuple(
             TestOutcome(t, "public", p * (i % 2), p, "passed" if i % 2 else "failed", "", 0.0)

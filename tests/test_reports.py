@@ -10,7 +10,7 @@ from autograder.core.course import get_assignment
 from autograder.grading.batch import BatchResult
 from autograder.reports.write import write_outputs
 from autograder.reports.text import batch_summary
-from autograder.grading.runner import SubmissionResult, TestOutcome
+from autograder.core.results import SubmissionResult, TestOutcome
 from tests.test_attacks import outside_fences
 
 FAILURE = "not graded: the grader failed; tell your instructor"

@@ -1,6 +1,7 @@
 """The sandbox's own guarantees that the attack battery does not cover."""
 import pytest
 
+from autograder.grading.one import grade_one
 from autograder.grading.collect import collect
 from autograder.core.course import get_assignment
 from autograder.isolation.sandbox import Sandbox
@@ -20,7 +21,8 @@ def test_an_allowed_path_under_tmp_stays_visible_above_the_fresh_tmp(toy_course,
         if not sandbox.isolated:
             pytest.fail(f"this test needs full isolation (root): {sandbox.warning}")
         sandbox._bind_paths.append(str(library))
-        result = sandbox.grade(assignment, collect(assignment), read_entry(assignment, "reader", subs / "reader.py"))
+        result = grade_one(assignment, collect(assignment), read_entry(assignment, "reader", subs / "reader.py"),
+                           sandbox)
     messages = " ".join(o.message for o in result.outcomes)
     assert "FileNotFoundError" not in messages and "should be numeric" in messages
 

@@ -25,7 +25,7 @@ from autograder.gradebooks.late import TIMES_FILE, Lateness, SubmissionTime, app
 from autograder.core.latepolicy import LatePolicy, parse_override
 from autograder.core.outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from autograder.gradebooks.roster import Roster, Student, load_roster
-from autograder.grading.runner import GRADER_ERROR
+from autograder.core.status import Status
 from autograder.core.text import formula_like, spreadsheet_plain, spreadsheet_safe, terminal_safe
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
@@ -124,7 +124,7 @@ def _number(text: str, where: str) -> float:
 
 def _score(row: dict[str, str], where: str) -> float | None:
     """A row's score; None when it has none: the grader failed to grade it (its cell is empty)."""
-    if row["status"] == GRADER_ERROR or not row["score"].strip():
+    if row["status"] == Status.GRADER_ERROR or not row["score"].strip():
         return None
     return _number(row["score"], where)
 

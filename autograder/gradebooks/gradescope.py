@@ -28,6 +28,9 @@ from pathlib import Path
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
 from autograder.core.safefiles import RefusedFile, read_regular_file
+from autograder.core.status import Outcome, Status
+from autograder.grading.one import grade_one, sandbox_for
+from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import ANSWERS_FILE, Prepared, notebook_twin, prepare_files, size_limit
 
 ROOT_ENV = "AUTOGRADER_ROOT"
@@ -287,7 +290,7 @@ HIDDEN_NOTE = {
 
 
 def _test_entry(outcome, hint: str, hidden_visibility: str) -> dict:
-    passed = outcome.outcome == "passed"
+    passed = outcome.outcome == Outcome.PASSED
     return {
         "name": outcome.test,
         "score": outcome.points,
@@ -302,15 +305,14 @@ def _test_entry(outcome, hint: str, hidden_visibility: str) -> dict:
 def _summary(assignment: Assignment, result, hidden_visibility: str, notes: list[str]) -> str:
     """The text shown above the tests: what was graded, never a score (hidden tests' points stay hidden), and
     nothing of how the grader is confined (that would tell an attacker what a submission can reach)."""
-    from autograder.reports.feedback import STATUS_TEXT# noqa: PLC0415
 
     lines = []
-    if result.status == "graded":
+    if result.graded:
         lines.append(f"{assignment.title} ({assignment.name}): your {', '.join(assignment.files)} was tested.")
         if any(o.visibility != "public" for o in result.outcomes):
             lines.append(HIDDEN_NOTE[hidden_visibility])
     else:
-        lines += [f"Status: {STATUS_TEXT.get(result.status, result.status)}.", result.message]
+        lines += [f"Status: {Status(result.status).explanation}.", result.message]
     if assignment.questions:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded separately, by a person.")
     lines += [f"Note: {n}" for n in notes]
@@ -368,19 +370,14 @@ def load_config(root: Path) -> tuple[Assignment, str]:
 
 def _grade(assignment: Assignment, specs, located: Located, folder: Path, log):
     """(result, isolation warning, isolated?) of the located submission, through the sandbox."""
-    from autograder.api import unrunnable# noqa: PLC0415
-    from autograder.isolation.sandbox import Limits, Sandbox# noqa: PLC0415
-
     prepared = read_upload(assignment, located, folder)
-    if prepared.status != "ok":
-        return unrunnable(prepared, specs), "", False
-    preload = ("matplotlib.pyplot",) if prepared.cells is not None else ()
+    if not prepared.ok:
+        return grade_one(assignment, specs, prepared, InProcess()), "", False  # nothing of it runs
     # Without namespaces (Docker's default), a root grader still runs the submission as a user of its own, and
     # `run` has checked that the hidden tests and oracle values are closed to such users: partial is allowed then.
-    with Sandbox(Limits(), allow_partial=os.geteuid() == 0, course_root=assignment.course_root,
-                 preload=preload) as sandbox:
-        log(f"isolation: {'full' if sandbox.isolated else 'partial'} {sandbox.warning}".rstrip())
-        return sandbox.grade(assignment, specs, prepared), sandbox.warning, sandbox.isolated
+    with sandbox_for(assignment, notebooks=prepared.cells is not None, allow_partial=os.geteuid() == 0) as sandbox:
+        log(f"isolation: {sandbox.label} {sandbox.warning}".rstrip())
+        return grade_one(assignment, specs, prepared, sandbox), sandbox.warning, sandbox.isolated
 
 
 def run(root: Path | None = None, log=print) -> dict:

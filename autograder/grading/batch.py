@@ -23,12 +23,11 @@ from autograder.grading.oracles import STORE, unstored
 from autograder.core.outfolder import (MARKER, RESULTS_DIR, WARNING_FILE, atomic_write, grader_paths, hold,
     read_marker, refuse_links)
 from autograder.grading.planning import record_plan
-from autograder.grading.runner import GRADER_ERROR, SubmissionResult
-from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.core.results import SubmissionResult
+from autograder.grading.one import grade_one, sandbox_for
+from autograder.isolation.sandbox import Limits
 from autograder.grading.scheduling import LocalScheduler, Scheduler
 from autograder.grading.submissions import EntryNotes, Prepared, discover, read_entry
-
-NOT_GRADED = ("invalid", "load_error", GRADER_ERROR, "timeout", "crashed", "forbidden_import")
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class BatchResult:
 
     @property
     def not_graded(self) -> list[SubmissionResult]:
-        return [r for r in self.results if r.status in NOT_GRADED]
+        return [r for r in self.results if not r.graded]
 
 
 def tests_key(assignment: Assignment) -> str:
@@ -100,11 +99,9 @@ def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path,
     scheduler = scheduler or LocalScheduler(jobs)
     # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
     # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
-    sandbox = Sandbox(limits, jobs=scheduler.jobs, isolate=isolate, allow_partial=allow_partial,
-                      course_root=assignment.course_root,
-                      preload=("matplotlib.pyplot",) if any(p.cells is not None for p in prepared) else (),
-                      torch="torch" not in assignment.forbid_imports)
-    if any(p.status == "ok" for p in prepared):
+    sandbox = sandbox_for(assignment, limits, scheduler.jobs, notebooks=any(p.cells is not None for p in prepared),
+                          isolate=isolate, allow_partial=allow_partial)
+    if any(p.ok for p in prepared):
         sandbox.launch()
     try:
         specs: list[TestSpec] = collect(assignment)
@@ -125,15 +122,15 @@ def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path,
         warning = ""
         if todo:
             # The tests' calls that depend on no answer, sent ahead to each submission in one message.
-            plan = record_plan(assignment, specs) if any(p.status == "ok" for p in todo) else None
+            plan = record_plan(assignment, specs) if any(p.ok for p in todo) else None
             with sandbox:
                 warning = sandbox.warning
                 notes += (f"isolation: {sandbox.label}", *sandbox.notes)
 
-                def grade_one(slot: int, item: Prepared) -> SubmissionResult:
-                    return sandbox.grade(assignment, specs, item, slot, plan)
+                def grade(slot: int, item: Prepared) -> SubmissionResult:
+                    return grade_one(assignment, specs, item, sandbox, slot, plan)
 
-                for result in scheduler.map(grade_one, todo):
+                for result in scheduler.map(grade, todo):
                     atomic_write(cache_dir / f"{result.student_id}.json", result_to_json(result, key))
                     done[result.student_id] = result
                     if on_result:

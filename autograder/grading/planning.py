@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.isolation import wire
-from autograder.grading.collect import TestSpec
 from autograder.core.course import Assignment
-from autograder.grading.protocol import Submission
+from autograder.grading.collect import TestSpec
+from autograder.grading.protocol import ChannelWrapper
+from autograder.grading.reference import ReferenceTimeout, reference_submission, time_limit
 from autograder.grading.runner import run_case
+from autograder.isolation import wire
 
 EPS = float(np.finfo(np.float64).eps)
 MAX_PLAN_BYTES = 32 * 2**20  # a plan this big would cost the student's process more memory than it saves time
@@ -65,11 +66,12 @@ def make_plan(frames: list[bytes]) -> Plan | None:
     return Plan(tuple(kept), wire.dumps({"op": "plan", "calls": calls}), positions)
 
 
-class _Recorder:
+class _Recorder(ChannelWrapper):
     """A channel that keeps each request's frame, and may nudge every number in the replies."""
 
     def __init__(self, inner, nudge: bool):
-        self.inner, self.nudge = inner, nudge
+        super().__init__(inner)
+        self.nudge = nudge
         self.frames: list[bytes] = []
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
@@ -80,9 +82,6 @@ class _Recorder:
         if self.nudge and "ok" in reply:
             reply = {"ok": _nudge(reply["ok"])}
         return reply
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def _nudge(data):
@@ -108,8 +107,6 @@ def _nudge(data):
 
 def _case_frames(assignment: Assignment, specs: list[TestSpec], nudge: bool) -> list[list[bytes]]:
     """The request frames of each test case, in the order grading runs them, against the reference."""
-    from autograder.grading.reference import run_reference# noqa: PLC0415
-
     per_case: list[list[bytes]] = []
     recorders: list[_Recorder] = []
 
@@ -117,7 +114,7 @@ def _case_frames(assignment: Assignment, specs: list[TestSpec], nudge: bool) -> 
         recorders.append(_Recorder(channel, nudge))
         return recorders[-1]
 
-    def run_cases(submission: Submission) -> None:
+    with reference_submission(assignment, wrap) as submission:
         submission.functions()  # a reference that does not import raises here: no plan
         for spec in specs:
             if spec.skip is not None:
@@ -126,15 +123,12 @@ def _case_frames(assignment: Assignment, specs: list[TestSpec], nudge: bool) -> 
                 start = len(recorders[0].frames)
                 run_case(spec, case, submission)
                 per_case.append(recorders[0].frames[start:])
-
-    run_reference(assignment, specs, wrap=wrap, run=run_cases)
     return per_case
 
 
 def record_plan(assignment: Assignment, specs: list[TestSpec], time_limit_s: float = 60.0) -> Plan | None:
     """The plan for `specs`, from two runs against the reference here; None without a reference, or when
     the reference cannot be run (it does not import, it hangs): grading then makes one call at a time."""
-    from autograder.grading.reference import ReferenceTimeout, time_limit# noqa: PLC0415
 
     if not all((assignment.reference_dir / name).is_file() for name in assignment.files):
         return None

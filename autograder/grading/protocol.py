@@ -12,9 +12,11 @@ benchmark's floor and for authors) or the sandbox's channel.
 """
 from __future__ import annotations
 
+import contextlib
 import pickle
+import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Iterator, Protocol
 
 from autograder.isolation import wire
 from autograder.core.errors import (BadReturn, ForbiddenImport, LoadFailed, MissingFunction, StudentException,
@@ -22,9 +24,31 @@ from autograder.core.errors import (BadReturn, ForbiddenImport, LoadFailed, Miss
 
 
 class Channel(Protocol):
+    """An open channel to one submission's process. `deadline` (monotonic) ends the whole submission, or None;
+    once the channel is closed, `output` holds what the submission's code printed."""
+
+    deadline: float | None
+    output: str
+
     def request(self, message: dict, frame: bytes | None = None) -> dict: ...  # frame: wire.dumps(message)
 
-    def close(self) -> None: ...
+
+class ChannelWrapper:
+    """A channel around another (to record or change what goes through it): the same deadline and output."""
+
+    def __init__(self, inner: Channel):
+        self.inner = inner
+
+    @property
+    def deadline(self) -> float | None:
+        return self.inner.deadline
+
+    @property
+    def output(self) -> str:
+        return self.inner.output
+
+    def request(self, message: dict, frame: bytes | None = None) -> dict:
+        return self.inner.request(message, frame)
 
 
 class Submission:
@@ -117,8 +141,11 @@ def decode_reply(reply, name: str, filename: str):
 class InProcessChannel:
     """Runs the student's module in this process. No isolation: for the benchmark floor and authors only."""
 
+    deadline = None
+    output = ""
+
     def __init__(self, workdir: Path, load_request: dict):
-        from autograder.isolation.child import Session# noqa: PLC0415 (kept out of the grader's import path)
+        from autograder.isolation.child import Session  # noqa: PLC0415 (kept out of the grader's import path)
 
         # Blocking imports here would break the grader itself: only the static check runs.
         self._session = Session(workdir, {**load_request, "block": False})
@@ -130,3 +157,27 @@ class InProcessChannel:
 
     def close(self) -> None:
         pass
+
+
+class InProcess:
+    """Opens channels in this very process (no isolation), the same shape as the sandbox: for the reference's
+    runs, mutation testing, the benchmark's floor and an author's quick loop; never for students' code.
+    `wrap` may wrap each channel (to record what goes through it)."""
+
+    isolation = "in-process"
+
+    def __init__(self, wrap: Callable = lambda channel: channel):
+        self.wrap = wrap
+
+    @contextlib.contextmanager
+    def channel(self, files: dict[str, str], load: dict, slot: int = 0, plan=None) -> Iterator:
+        with tempfile.TemporaryDirectory(prefix="ag-inproc-") as tmp:
+            for name, text in files.items():
+                Path(tmp, name).write_text(text, "utf-8")
+            yield self.wrap(InProcessChannel(Path(tmp), load))
+
+    def recover(self, slot: int) -> None:
+        pass
+
+    def alone(self):
+        return contextlib.nullcontext()

@@ -12,17 +12,18 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
-from autograder.api import run_in_process
-from autograder.isolation.child import MODULE_NAME
-from autograder.grading.collect import TestSpec
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
-from autograder.grading.protocol import Submission
+from autograder.core.results import SubmissionResult
+from autograder.grading.collect import TestSpec
+from autograder.grading.one import grade_one, load_request, workdir_files
+from autograder.grading.protocol import InProcess, Submission
 from autograder.grading.submissions import Prepared
+from autograder.isolation.child import MODULE_NAME
 
 
 class ReferenceTimeout(BaseException):
@@ -99,7 +100,18 @@ def restored_state(files: tuple[str, ...]):
 
 
 def run_reference(assignment: Assignment, specs: list[TestSpec], entry: Prepared | None = None,
-                  wrap: Callable = lambda channel: channel, run: Callable[[Submission], object] | None = None):
-    """`api.run_in_process` on the reference (or `entry`), leaving nothing of it behind in this process."""
+                  wrap: Callable = lambda channel: channel) -> SubmissionResult:
+    """The reference (or `entry`, a mutant of it) graded in this process (`grade_one` through `InProcess`),
+    leaving nothing of it behind here. `wrap` may wrap the channel (to record what goes through it)."""
     with restored_state(assignment.files):
-        return run_in_process(assignment, specs, entry or prepared(assignment), wrap, run)
+        return grade_one(assignment, specs, entry or prepared(assignment), InProcess(wrap))
+
+
+@contextlib.contextmanager
+def reference_submission(assignment: Assignment, wrap: Callable = lambda channel: channel) -> Iterator[Submission]:
+    """The reference loaded in this process, as the tests see a submission: for runs that are not a grading
+    (recording the tests' calls, see `planning`). Nothing of it is left behind here."""
+    entry = prepared(assignment)
+    with restored_state(assignment.files), \
+            InProcess(wrap).channel(workdir_files(entry), load_request(assignment, entry)) as channel:
+        yield Submission(channel, assignment.files)

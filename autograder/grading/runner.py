@@ -9,58 +9,28 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from autograder.core.errors import SubmissionError, SubmissionTimeout
+from autograder.core.results import TestOutcome
+from autograder.core.status import Outcome, Status
 from autograder.grading.collect import Case, TestSpec
-from autograder.core.errors import LoadFailed, SubmissionError, SubmissionTimeout
 from autograder.grading.protocol import Submission
 from autograder.grading.testing import Shape
 
-PASSED, FAILED, PARTIAL, SKIPPED = "passed", "failed", "partial", "skipped"
-GRADER_ERROR = "grader_error"  # the grader's own failure: the row is not graded and has no score
+PASSED, FAILED, PARTIAL, SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.PARTIAL, Outcome.SKIPPED
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    """One test function's result for one submission (all its parameter cases together)."""
+class TestRun:
+    """What running the tests against a loaded submission gave: `grading.one` makes the result row of it."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
-    test: str
-    visibility: str
-    points: float
-    max_points: float
-    outcome: str
-    message: str
-    duration_s: float
-
-
-@dataclass(frozen=True)
-class SubmissionResult:
-    """Everything the grader learnt about one submission."""
-
-    student_id: str
-    status: str
+    status: Status
     message: str
     outcomes: tuple[TestOutcome, ...]
-    duration_s: float
-    output: str = ""
-    digest: str = ""
-    extra: dict = field(default_factory=dict)
-    isolation: str = ""  # the sandbox backend that ran it (see `confine`); "" when nothing ran
-
-    @property
-    def score(self) -> float:
-        return round(sum(o.points for o in self.outcomes), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(o.max_points for o in self.outcomes), 6)
-
-    @property
-    def has_score(self) -> bool:
-        """False when the grader itself failed: its 0 points are no grade, and no report may show them as one."""
-        return self.status != GRADER_ERROR
+    notes: tuple[str, ...] = ()
 
 
 def _failure_message(spec: TestSpec, exc: BaseException) -> str:
@@ -116,19 +86,11 @@ def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
     return tuple(TestOutcome(s.name, s.visibility, 0.0, s.points, FAILED, message, 0.0) for s in specs)
 
 
-def run_tests(specs: list[TestSpec], submission: Submission, student_id: str = "",
-              deadline: float | None = None) -> SubmissionResult:
+def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None) -> TestRun:
     """Load the submission, then run every test; a load failure fails every test with its reason."""
-    start = time.perf_counter()
     try:
         loaded = submission.functions()
-    except LoadFailed as exc:
-        return SubmissionResult(student_id, "load_error", exc.args[0], not_run(specs, exc.args[0]),
-                                round(time.perf_counter() - start, 6))
     except SubmissionError as exc:
-        return SubmissionResult(student_id, exc.status, exc.args[0], not_run(specs, exc.args[0]),
-                                round(time.perf_counter() - start, 6))
+        return TestRun(exc.status, exc.args[0], not_run(specs, exc.args[0]))
     outcomes = tuple(run_spec(s, submission, deadline) for s in specs)
-    notes = [str(n)[:400] for n in loaded.get("notes", [])[:50]]
-    return SubmissionResult(student_id, "graded", "", outcomes, round(time.perf_counter() - start, 6),
-                            extra={"notes": notes} if notes else {})
+    return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]))

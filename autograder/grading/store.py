@@ -9,18 +9,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 from pathlib import Path
 
 from autograder.grading.collect import HIDDEN, PUBLIC
 from autograder.core.course import Assignment
 from autograder.core.outfolder import read_own
-from autograder.grading.runner import FAILED, GRADER_ERROR, PARTIAL, PASSED, SKIPPED, SubmissionResult, TestOutcome
+from autograder.core.results import SubmissionResult, TestOutcome
+from autograder.core.status import Outcome, Status
 
 RESULT_FIELDS = {f.name for f in dataclasses.fields(SubmissionResult)} | {"tests_key"}
 OUTCOME_FIELDS = {f.name for f in dataclasses.fields(TestOutcome)}
-OUTCOMES = (PASSED, FAILED, PARTIAL, SKIPPED)
-STATUS = re.compile(r"[a-z_]{1,40}")
+_OUTCOMES, _STATUSES = {o.value for o in Outcome}, {s.value for s in Status}  # a saved word must be a known one
 
 
 def result_to_json(result: SubmissionResult, key: str) -> str:
@@ -39,14 +38,14 @@ def _outcome(data, points: dict[str, float]) -> TestOutcome | None:
     if type(data) is not dict or set(data) != OUTCOME_FIELDS:
         return None
     if not (_text(data["test"]) and data["test"] in points and data["visibility"] in (PUBLIC, HIDDEN)
-            and data["outcome"] in OUTCOMES and _text(data["message"])):
+            and data["outcome"] in _OUTCOMES and _text(data["message"])):
         return None
     if not all(_number(data[k]) for k in ("points", "max_points", "duration_s")):
         return None
     most = points[data["test"]]
     if abs(data["max_points"] - most) > 1e-9 or not 0 <= data["points"] <= most + 1e-9 or data["duration_s"] < 0:
         return None
-    return TestOutcome(**data)
+    return TestOutcome(**{**data, "outcome": Outcome(data["outcome"])})
 
 
 def _extra(data) -> bool:
@@ -61,7 +60,7 @@ def parse_result(data, assignment: Assignment, student_id: str, key: str) -> Sub
     """The result a saved record holds for `student_id` under tests `key`, or None unless it is well formed."""
     if type(data) is not dict or set(data) != RESULT_FIELDS or data["student_id"] != student_id:
         return None
-    if data["tests_key"] != key or not (_text(data["status"]) and STATUS.fullmatch(data["status"])):
+    if data["tests_key"] != key or data["status"] not in _STATUSES:
         return None
     if not (all(_text(data[k]) for k in ("message", "output", "digest", "isolation")) and _extra(data["extra"])):
         return None
@@ -70,8 +69,8 @@ def parse_result(data, assignment: Assignment, student_id: str, key: str) -> Sub
     outcomes = tuple(_outcome(o, assignment.points) for o in data["outcomes"])
     if None in outcomes or sorted(o.test for o in outcomes) != sorted(assignment.points):
         return None
-    return SubmissionResult(**{k: v for k, v in data.items() if k not in ("tests_key", "outcomes")},
-                            outcomes=outcomes)
+    return SubmissionResult(**{k: v for k, v in data.items() if k not in ("tests_key", "outcomes", "status")},
+                            status=Status(data["status"]), outcomes=outcomes)
 
 
 def _load(path: Path):

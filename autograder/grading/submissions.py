@@ -39,6 +39,11 @@ class Prepared:
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    @property
+    def ok(self) -> bool:
+        """Its files were read: its code can run (else `status` and `message` say why not)."""
+        return self.status == "ok"
+
 
 def _digest(files: dict[str, bytes]) -> str:
     h = hashlib.sha256()

@@ -1,15 +1,16 @@
 """Isolation, owned in one place: a warm zygote, a keeper per slot, one confined process per submission.
 
     with Sandbox(limits, jobs=2) as sandbox:
-        result = sandbox.grade(assignment, specs, prepared, slot=0)
+        with sandbox.channel(files, load_request, slot=0) as channel:
+            reply = channel.request({"op": "functions"})
 
-The tests run here, in the grader; each submission's code runs in a process forked by its slot's
-keeper (see `zygote`, `keeper`, `confine`) and is reached through a `SandboxChannel`. Which backend
-this machine allows is probed at start-up, not guessed from the user id; where only partial
-isolation is possible the sandbox refuses, unless told that the code is trusted (`allow_partial`).
-Whatever happens in there (timeout, crash, flood, bomb), `grade` returns a `SubmissionResult` and
-leaves no process and no file behind; if the grader's own side fails (a keeper or the zygote ends),
-the submission is graded again, alone, and only a second failure makes a `grader_error` row.
+The sandbox only opens channels: the tests run in the grader (`grading.one`), each submission's code in
+a process forked by its slot's keeper (see `zygote`, `keeper`, `confine`), reached through a
+`SandboxChannel`. Which backend this machine allows is probed at start-up, not guessed from the user
+id; where only partial isolation is possible the sandbox refuses, unless told that the code is trusted
+(`allow_partial`). Whatever happens in there (timeout, crash, flood, bomb), a channel's end leaves no
+process and no file behind; a failure on the grader's own side (a keeper or the zygote ends) raises
+`GraderFailed`, and `recover` starts again what ended.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import dataclasses
 import fcntl
 import functools
 import importlib.util
-import json
 import os
 import shutil
 import socket
@@ -31,16 +31,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.isolation import cgroups, confine, backends as isolation, wire
-from autograder.api import finish, load_request, unrunnable
-from autograder.isolation.child import CELLS_FILE
-from autograder.grading.collect import TestSpec
-from autograder.core.course import Assignment
+from typing import Iterator
+
 from autograder.core.errors import AutograderError, GraderFailed, SubmissionCrashed, SubmissionTimeout
-from autograder.grading.planning import Plan
-from autograder.grading.protocol import Submission
-from autograder.grading.runner import SubmissionResult, not_run, run_tests
-from autograder.grading.submissions import Prepared
+from autograder.isolation import backends, cgroups, confine, wire
 
 WORKDIR_INSIDE = "/submission"
 # The uid blocks are locked in root's own folder (below); earlier versions locked them in the shared temp folder and used
@@ -102,9 +96,13 @@ class _Gate:
         self._cond = threading.Condition()
         self._shared = 0
         self._exclusive = False
+        self._owner = 0  # the thread that holds it exclusively: its own shared use passes through
 
     @contextlib.contextmanager
     def shared(self):
+        if self._owner == threading.get_ident():
+            yield
+            return
         with self._cond:
             self._cond.wait_for(lambda: not self._exclusive)
             self._shared += 1
@@ -121,11 +119,12 @@ class _Gate:
             self._cond.wait_for(lambda: not self._exclusive)
             self._exclusive = True
             self._cond.wait_for(lambda: self._shared == 0)
+            self._owner = threading.get_ident()
         try:
             yield
         finally:
             with self._cond:
-                self._exclusive = False
+                self._exclusive, self._owner = False, 0
                 self._cond.notify_all()
 
 
@@ -321,9 +320,9 @@ class Sandbox:
             else:
                 self.backend = partial
                 if self._want_isolation is True or not self.allow_partial:
-                    raise AutograderError(isolation.refusal(self.unavailable, os.geteuid()))
+                    raise AutograderError(backends.refusal(self.unavailable, os.geteuid()))
         self.isolated = self.backend in confine.FULL
-        self.warning = "" if self.isolated else f"partial isolation ({self.backend}): {isolation.partial_rights(self.backend)}"
+        self.warning = "" if self.isolated else f"partial isolation ({self.backend}): {backends.partial_rights(self.backend)}"
         self._make_groups()
 
     def _make_groups(self) -> None:
@@ -341,7 +340,7 @@ class Sandbox:
     @property
     def label(self) -> str:
         """The backend and what it amounts to, for the summary, the report and each result."""
-        return isolation.label(self.backend)
+        return backends.label(self.backend)
 
     def keeper(self, slot: int) -> _Peer:
         """The slot's keeper, started on first use."""
@@ -350,7 +349,44 @@ class Sandbox:
             keeper = self._keepers[slot] = self._new_keeper(self._config(self.backend, slot))
         return keeper
 
-    def _restart(self, slot: int) -> None:
+    # -- channels ---------------------------------------------------------------------------------------------
+    @property
+    def isolation(self) -> str:
+        """The backend's name (see `confine`), recorded in each result."""
+        return self.backend
+
+    @contextlib.contextmanager
+    def channel(self, files: dict[str, str], load: dict, slot: int = 0, plan=None) -> Iterator["SandboxChannel"]:
+        """A channel to a new confined process for one submission, whose own folder holds `files` (all of its
+        code that ever travels); `load` is its load request (see `child`), `plan` the calls to send ahead.
+        On exit the process and everything it started are gone, and the channel's `output` holds what it
+        printed. A failure on the grader's side raises `GraderFailed` (see `recover`)."""
+        with self._gate.shared():
+            with self._lock:
+                self._counter += 1
+                number = self._counter
+            workdir = self._tmp / f"work-{slot}-{number}"
+            output_path = self._tmp / f"out-{slot}-{number}.txt"
+            channel = None
+            try:
+                self._write_workdir(workdir, files, slot)
+                spawn = {"op": "spawn", "workdir": str(workdir), "load": load,
+                         "hide": _installed_paths(tuple(load.get("forbid") or ())) if self.isolated else []}
+                channel = SandboxChannel(self, slot, spawn, output_path,
+                                         time.monotonic() + self.limits.submission_timeout_s, plan)
+                yield channel
+            finally:
+                if channel is not None:
+                    channel.close(quiet=True)
+                    channel.output = _read_head(output_path, self.limits.max_output_kb * 1024)
+                shutil.rmtree(workdir, ignore_errors=True)
+                output_path.unlink(missing_ok=True)
+
+    def alone(self):
+        """While it is held, no other submission is graded (a submission graded again after a failure)."""
+        return self._gate.exclusive()
+
+    def recover(self, slot: int) -> None:
         """After a failure on the grader's side: a new keeper for the slot (and a new zygote, if it ended)."""
         old = self._keepers.pop(slot, None)
         if old is not None:
@@ -361,72 +397,14 @@ class Sandbox:
                 self._start_zygote()
                 self._await_zygote()
 
-    # -- grading ----------------------------------------------------------------------------------------------
-    def grade(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
-              slot: int = 0, plan: Plan | None = None) -> SubmissionResult:
-        """Run every test against one submission in its own confined process; never raises for the student's sake.
-
-        `plan`: the tests' calls to send ahead (see `planning`), recorded for these very `specs`."""
-        if prepared.status != "ok":
-            return unrunnable(prepared, specs)
-        start = time.perf_counter()
-        try:
-            with self._gate.shared():
-                result, output = self._grade_once(assignment, specs, prepared, slot, plan)
-        except GraderFailed:
-            with self._gate.exclusive():  # alone: if this submission breaks the grader, no one else pays for it
-                try:
-                    self._restart(slot)
-                    result, output = self._grade_once(assignment, specs, prepared, slot, plan)
-                except GraderFailed as exc:
-                    result, output = _grader_error(prepared, specs, exc), ""
-        return finish(result, prepared, output=output, duration_s=round(time.perf_counter() - start, 6),
-                      isolation=self.backend)
-
-    def _grade_once(self, assignment: Assignment, specs: list[TestSpec], prepared: Prepared, slot: int,
-                    plan: Plan | None) -> tuple[SubmissionResult, str]:
-        with self._lock:
-            self._counter += 1
-            number = self._counter
-        workdir = self._tmp / f"work-{slot}-{number}"
-        output_path = self._tmp / f"out-{slot}-{number}.txt"
-        channel = None
-        try:
-            self._write_workdir(workdir, prepared, slot)
-            deadline = time.monotonic() + self.limits.submission_timeout_s
-            spawn = {"op": "spawn", "workdir": str(workdir), "load": load_request(assignment, prepared),
-                     "hide": _installed_paths(tuple(assignment.forbid_imports)) if self.isolated else []}
-            channel = SandboxChannel(self, slot, spawn, output_path, deadline, plan)
-            result = run_tests(specs, Submission(channel, assignment.files), prepared.student_id, deadline)
-        except GraderFailed:
-            raise
-        except Exception as exc:  # the grader's own bug: graded again once, then a row that says so
-            raise GraderFailed(f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            if channel is not None:
-                channel.close(quiet=True)
-            output = _read_head(output_path, self.limits.max_output_kb * 1024)
-            shutil.rmtree(workdir, ignore_errors=True)
-            output_path.unlink(missing_ok=True)
-        return result, output
-
-    def _write_workdir(self, workdir: Path, prepared: Prepared, slot: int) -> None:
-        """The submission's files (a notebook's cells in a file of their own): all its code ever travels through."""
+    def _write_workdir(self, workdir: Path, files: dict[str, str], slot: int) -> None:
         workdir.mkdir(mode=0o700)
-        for name, text in prepared.files.items():
+        for name, text in files.items():
             (workdir / name).write_text(text, "utf-8")
-        if prepared.cells is not None:
-            (workdir / CELLS_FILE).write_text(json.dumps(list(prepared.cells)), "utf-8")
         uid = self._slot_uid(slot)
         if uid is not None:
             for path in (workdir, *workdir.iterdir()):
                 os.chown(path, uid, uid)
-
-
-def _grader_error(prepared: Prepared, specs: list[TestSpec], exc: BaseException) -> SubmissionResult:
-    """The row of a submission the grader could not grade, twice: not graded, never 0 points."""
-    return SubmissionResult(prepared.student_id, "grader_error", f"the grader failed twice: {exc}",
-                            not_run(specs, "not graded: the grader failed; tell your instructor"), 0.0)
 
 
 class SandboxChannel:
@@ -438,10 +416,10 @@ class SandboxChannel:
     trouble with an answer it did not ask for, ends the plan: from there on, one call at a time.
     """
 
-    def __init__(self, sandbox: Sandbox, slot: int, spawn: dict, output_path: Path, deadline: float,
-                 plan: Plan | None = None):
+    def __init__(self, sandbox: Sandbox, slot: int, spawn: dict, output_path: Path, deadline: float, plan=None):
         self._sandbox, self._slot, self._spawn = sandbox, slot, spawn
         self._output_path, self._deadline = output_path, deadline
+        self.deadline, self.output = deadline, ""  # what it printed: set once it is closed
         self._sock: socket.socket | None = None
         self._reader: wire.FrameReader | None = None
         self._plan, self._sent, self._next = plan, False, 0

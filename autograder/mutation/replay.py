@@ -11,25 +11,22 @@ from pathlib import Path
 import numpy as np
 
 from autograder.isolation import wire
-from autograder.grading.protocol import InProcessChannel
+from autograder.grading.protocol import ChannelWrapper, InProcessChannel
 
 RTOL, ATOL = 1e-9, 1e-12  # replies closer than this are "the same" for equivalence
 
 
-class RecordingChannel:
+class RecordingChannel(ChannelWrapper):
     """A channel that keeps every request and its reply, to replay them against a mutant later."""
 
     def __init__(self, inner):
-        self.inner = inner
+        super().__init__(inner)
         self.calls: list[tuple[dict, dict]] = []
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
         reply = self.inner.request(message, frame)
         self.calls.append((message, reply))
         return reply
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def _numeric(value) -> bool:
@@ -87,7 +84,7 @@ def replay(request: dict, files: dict[str, str], calls: list, skip=frozenset(),
            first_only: bool = True) -> list[tuple[int, str]]:
     """Send the recorded calls to a fresh load of `files`; (call index, difference) for each reply that changed.
 
-    `request` is the load request (see `api.load_request`).
+    `request` is the load request (see `grading.one.load_request`).
     """
     differences = []
     with tempfile.TemporaryDirectory(prefix="ag-replay-") as tmp:

@@ -7,14 +7,16 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from autograder.api import grade_in_process, load_request
-from autograder.grading.collect import TestSpec, collect
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
+from autograder.core.results import SubmissionResult
+from autograder.core.status import Outcome, Status
+from autograder.grading.collect import TestSpec, collect
+from autograder.grading.one import grade_one, load_request
+from autograder.grading.protocol import InProcess
+from autograder.grading.reference import ReferenceTimeout, restored_state
 from autograder.grading.reference import prepared as reference_entry
-from autograder.grading.reference import ReferenceTimeout, run_reference
 from autograder.grading.reference import time_limit as _time_limit
-from autograder.grading.runner import FAILED, PARTIAL, SubmissionResult, run_tests
 from autograder.grading.submissions import Prepared
 from .children import ChildOutcome, run_in_children
 from .operators import assignment_mutants, sample
@@ -24,13 +26,13 @@ from .report import CRASHED, EQUIVALENT, KILLED, SURVIVED, TIMEOUT, Mutant, Muta
 
 def _summary(result: SubmissionResult) -> dict:
     """A graded run as JSON: status, score and the tests that did not pass (with their message's first line)."""
-    failed = [[o.test, (o.message.splitlines() or [""])[0][:300]] for o in result.outcomes if o.outcome in (FAILED, PARTIAL)]
-    return {"status": result.status, "message": result.message[:500], "score": result.score,
+    failed = [[o.test, (o.message.splitlines() or [""])[0][:300]] for o in result.outcomes if o.outcome in (Outcome.FAILED, Outcome.PARTIAL)]
+    return {"status": str(result.status), "message": result.message[:500], "score": result.score,
             "max_score": result.max_score, "duration_s": result.duration_s, "failed": failed}
 
 
 def _all_passed(summary: dict) -> bool:
-    return summary["status"] == "graded" and not summary["failed"]
+    return summary["status"] == Status.GRADED and not summary["failed"]
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,12 @@ def record_reference(assignment: Assignment, specs: list[TestSpec], prepared: Pr
         channels.append(RecordingChannel(inner))
         return channels[-1]
 
-    def run_and_replay(submission) -> tuple[SubmissionResult, frozenset]:
-        # The replay runs on from the state the run left (random generators included): calls whose
-        # replies depend on it show up as unstable, and are not compared.
-        result = run_tests(specs, submission, "reference")
-        return result, frozenset(k for k, _ in replay(request, prepared.files, channels[0].calls, first_only=False))
-
     try:
-        with _time_limit(time_limit_s) as expired:
-            result, unstable = run_reference(assignment, specs, prepared, wrap=recording, run=run_and_replay)
+        with _time_limit(time_limit_s) as expired, restored_state(assignment.files):
+            result = grade_one(assignment, specs, prepared, InProcess(recording))
+            # The replay runs on from the state the run left (random generators included): calls whose
+            # replies depend on it show up as unstable, and are not compared.
+            unstable = frozenset(k for k, _ in replay(request, prepared.files, channels[0].calls, first_only=False))
             channel = channels[0]
     except ReferenceTimeout:
         expired.append(True)
@@ -91,7 +90,7 @@ def _mutant_task(assignment: Assignment, specs: list[TestSpec], prepared: Prepar
                  calls: list, unstable: frozenset) -> Callable[[], dict]:
     """Grade one mutant; if it passes everything, replay the reference's calls and say what changed."""
     def task() -> dict:
-        summary = _summary(grade_in_process(assignment, specs, prepared))
+        summary = _summary(grade_one(assignment, specs, prepared, InProcess()))
         if _all_passed(summary):
             differences = replay(load_request(assignment, prepared), prepared.files, calls, skip=unstable)
             summary["difference"] = differences[0][1] if differences else ""

@@ -6,20 +6,11 @@ or a fenced block it cannot close, without terminal escapes: nothing of it becom
 from __future__ import annotations
 
 from autograder.core.course import Assignment
-from autograder.grading.runner import PASSED, SubmissionResult
+from autograder.core.results import SubmissionResult
+from autograder.core.status import Outcome, Status
 from autograder.core.text import markdown_code, terminal_safe
 
-STATUS_TEXT = {
-    "graded": "graded",
-    "invalid": "not graded: the submission could not be read",
-    "load_error": "your file could not be imported, so no test could run",
-    "forbidden_import": "your file imports a module this assignment forbids",
-    "timeout": "your file did not finish importing in time",
-    "crashed": "the process running your file ended while importing it",
-    "grader_error": "not graded: the grader failed (not your fault); your instructor has been told",
-}
 NOT_RUN = ("not graded", "–")
-OUTCOME_MARK = {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡 partly passed", "skipped": "⏭ skipped"}
 
 
 def _block(text: str) -> list[str]:
@@ -43,13 +34,13 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded by a person.")
     lines.append("")
     if result.status != "graded":
-        lines += [f"**Status:** {STATUS_TEXT.get(result.status, result.status)}.", "", *_block(result.message), ""]
+        lines += [f"**Status:** {Status(result.status).explanation}.", "", *_block(result.message), ""]
     lines += ["| Test | Kind | Result | Points |", "|---|---|---|---|"]
     for o in result.outcomes:
-        mark, points = (OUTCOME_MARK.get(o.outcome, o.outcome), f"{o.points:g}") if result.has_score else NOT_RUN
+        mark, points = (Outcome(o.outcome).label, f"{o.points:g}") if result.has_score else NOT_RUN
         lines.append(f"| `{o.test}` | {o.visibility} | {mark} | {points} / {o.max_points:g} |")
     lines.append("")
-    failed = [o for o in result.outcomes if o.outcome != PASSED and o.message]
+    failed = [o for o in result.outcomes if o.outcome != Outcome.PASSED and o.message]
     if failed and result.status == "graded":
         lines += ["## What to look at", ""]
         for o in failed:

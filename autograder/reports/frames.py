@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from autograder.core.course import Assignment
-from autograder.grading.runner import SubmissionResult
+from autograder.core.results import SubmissionResult
+from autograder.core.status import NOT_GRADED_OUTCOME, Outcome, Status
 
 STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
 DURATION, ISOLATION = "duration_s", "isolation"
@@ -12,8 +13,7 @@ TEST, POINTS, MAX_POINTS, OUTCOME, VISIBILITY = "test", "points", "max_points", 
 WRITTEN_PREFIX = "written:"
 GRADE_COLUMNS = [STUDENT_ID, SCORE, MAX_SCORE, STATUS]
 TEST_COLUMNS = [STUDENT_ID, TEST, POINTS, MAX_POINTS, OUTCOME, MESSAGE, DURATION]
-GRADED = "graded"
-NOT_GRADED_OUTCOME = "not graded"  # tests.csv's outcome of every test of a row the grader failed to grade
+GRADED = Status.GRADED
 NAN = float("nan")  # an empty cell
 
 
@@ -59,7 +59,7 @@ def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=[TEST, "pass_rate", "mean_points", MAX_POINTS])
     grouped = tests.groupby(TEST, sort=False)
     return pd.DataFrame({
-        "pass_rate": grouped[OUTCOME].apply(lambda s: float((s == "passed").mean())),
+        "pass_rate": grouped[OUTCOME].apply(lambda s: float((s == Outcome.PASSED).mean())),
         "mean_points": grouped[POINTS].mean(),
         MAX_POINTS: grouped[MAX_POINTS].first(),
     }).reset_index()

@@ -18,7 +18,7 @@ from autograder.reports import frames as R
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
-from autograder.grading.runner import SubmissionResult
+from autograder.core.results import SubmissionResult
 from autograder.core.text import spreadsheet_csv, spreadsheet_plain_frame
 
 QUESTION, PROMPT, ANSWER, SCORE, COMMENT, NOTE = "question", "prompt", "answer", "score", "comment", "note"

@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from autograder.grading.runner import PASSED, SubmissionResult
+from autograder.core.results import SubmissionResult
+from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
 
-MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}
 
 
 def _line(text: str) -> str:
@@ -25,14 +25,14 @@ def format_check(result: SubmissionResult) -> str:
     message = terminal_safe(result.message)
     if not result.has_score:
         lines += [f"Your submission was not graded: the grader failed (not your fault): {message}", ""]
-    elif result.status != "graded":
+    elif not result.graded:
         lines += [f"Your submission could not be tested: {message}", ""]
     else:
         for o in result.outcomes:
-            lines.append(f"{MARKS.get(o.outcome, o.outcome.upper())}  {o.test}  ({o.points:g}/{o.max_points:g})")
-            if o.outcome != PASSED and o.message:
+            lines.append(f"{Outcome(o.outcome).mark}  {o.test}  ({o.points:g}/{o.max_points:g})")
+            if o.outcome != Outcome.PASSED and o.message:
                 lines.extend(f"      {line}" for line in terminal_safe(o.message).splitlines())
-    passed = sum(o.outcome == PASSED for o in result.outcomes)
+    passed = sum(o.outcome == Outcome.PASSED for o in result.outcomes)
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points"
                  if result.has_score else f"not graded: no score out of {result.max_score:g} points")
     lines += [f"note: {_line(note)}" for note in result.extra.get("notes", [])]

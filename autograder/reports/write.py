@@ -17,7 +17,7 @@ from autograder.reports.review import read_sheet, review_frame, review_html
 from autograder.core.outfolder import (FEEDBACK_DIR, atomic_write, digest, record_feedback, remove_unreported,
     written_feedback)
 from autograder.reports.plots import barh_svg, histogram_svg
-from autograder.grading.runner import SubmissionResult
+from autograder.core.results import SubmissionResult
 from autograder.core.text import spreadsheet_csv
 
 

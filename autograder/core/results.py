@@ -1,0 +1,56 @@
+"""The one result type: what the grader learnt about one submission, and about each of its tests.
+
+Built in one place (`grading.one`), saved and read back as JSON (`grading.store`), read by every report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograder.core.status import Outcome, Status
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test function's result for one submission (all its parameter cases together)."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    test: str
+    visibility: str
+    points: float
+    max_points: float
+    outcome: Outcome
+    message: str
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything the grader learnt about one submission."""
+
+    student_id: str
+    status: Status
+    message: str
+    outcomes: tuple[TestOutcome, ...]
+    duration_s: float
+    output: str = ""
+    digest: str = ""
+    extra: dict = field(default_factory=dict)
+    isolation: str = ""  # the sandbox backend that ran it (see `isolation.confine`); "" when nothing ran
+
+    @property
+    def score(self) -> float:
+        return round(sum(o.points for o in self.outcomes), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(o.max_points for o in self.outcomes), 6)
+
+    @property
+    def has_score(self) -> bool:
+        """False when the grader itself failed: its 0 points are no grade, and no report may show them as one."""
+        return Status(self.status).has_score
+
+    @property
+    def graded(self) -> bool:
+        return Status(self.status).graded
