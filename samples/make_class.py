@@ -172,9 +172,13 @@ def main(out: Path = OUT) -> None:
     sheet = (sheet[:q1] + sheet[q1:q3].replace("*Write your answer here.*", "a' = a(1 - a): only a is kept.", 1)
              + sheet[q3:].replace("*Write your answer here.*", "The second-order terms cancel.", 1))
     (folder / "answers.md").write_text(sheet)
-    wrong = out / "bad_wrong_file_name"
-    wrong.mkdir()
-    (wrong / "backprop_final_v2.py").write_text(REFERENCE)
+    renamed = out / "full_renamed_file"  # the only .py of the entry is graded as backprop.py, and the note says so
+    renamed.mkdir()
+    (renamed / "backprop_final_v2.py").write_text(REFERENCE)
+    two = out / "bad_two_versions"  # two files that could be backprop.py: none is guessed
+    two.mkdir()
+    (two / "backprop_v1.py").write_text(REFERENCE)
+    (two / "backprop_v2.py").write_text(REFERENCE)
     print(f"wrote {len(list(out.iterdir()))} submissions to {out}")
 
 

@@ -22,8 +22,9 @@ import autograder
 from autograder.cli import main
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
-from autograder.gradebooks.gradescope import (MISCONFIGURED, build_autograder_zip, find_submission, load_config, lock_down,
-                                   read_upload, results_json, run)
+from autograder.gradebooks.gradescope import MISCONFIGURED, build_autograder_zip, load_config, lock_down, results_json, run
+from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES
+from autograder.grading.submissions import read_entry
 from autograder.gradebooks.gradescope import main as gradescope_main
 from autograder.isolation.sandbox import Limits, Sandbox
 from autograder.core.results import SubmissionResult
@@ -268,7 +269,7 @@ def test_missing_file_still_writes_a_results_json_with_zero_and_a_clear_message(
     code, _, data, _ = graded["missing_file"]
     assert code == 0
     assert data["score"] == 0 and data["extra_data"]["status"] == "invalid"
-    assert "not graded" in data["output"] and "no backprop.py in your submission" in data["output"]
+    assert "not graded" in data["output"] and "missing backprop.py (or its notebook backprop.ipynb" in data["output"]
     assert "hw2/backprop.txt" in data["output"] and "notes.txt" in data["output"]
     assert len(data["tests"]) == 23 and all(t["status"] == "failed" for t in data["tests"])
 
@@ -276,7 +277,7 @@ def test_missing_file_still_writes_a_results_json_with_zero_and_a_clear_message(
 def test_renamed_notebook_is_found_graded_and_hidden_tests_stay_hidden(graded):
     _, _, data, _ = graded["renamed_notebook_hidden"]
     assert data["score"] == pytest.approx(30.0, abs=1e-9), data["output"]
-    assert "graded hw2 (1).ipynb as your backprop.py" in data["output"]
+    assert "graded hw2 (1).ipynb as your backprop.ipynb" in data["output"]
     assert {t["visibility"] for t in data["tests"] if t["tags"] == ["hidden"]} == {"hidden"}
     assert "for your instructor only" in data["output"]
 
@@ -313,34 +314,6 @@ def upload(folder: Path, *names: str) -> Path:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("x = 1\n")
     return folder
-
-
-@pytest.mark.parametrize("names, graded_as, note", [
-    (["backprop.py"], "backprop.py", ""),
-    (["deep/er/backprop.py", "backprop.ipynb"], "backprop.ipynb", "ignored deep/er/backprop.py"),
-    (["backprop.ipynb", "backprop.py"], "backprop.py", "ignored backprop.ipynb"),
-    (["HW2/Backprop.py"], "HW2/Backprop.py", "graded HW2/Backprop.py as your backprop.py"),
-    (["my_hw2_final.py", "README.txt"], "my_hw2_final.py", "graded my_hw2_final.py as your backprop.py"),
-    (["__MACOSX/backprop.py", "sub/backprop.py", "._backprop.py"], "sub/backprop.py", ""),
-    (["build/backprop.py", ".ipynb_checkpoints/backprop-checkpoint.ipynb"], "build/backprop.py", ""),
-])
-def test_find_submission_matches_what_students_upload(tmp_path, names, graded_as, note):
-    located = find_submission(get_assignment("hw2"), upload(tmp_path, *names))
-    assert located.problem == ""
-    assert located.files["backprop.py"] == tmp_path / graded_as
-    assert (note in " ".join(located.notes)) if note else located.notes == ()
-
-
-@pytest.mark.parametrize("names, problem", [
-    ([], "no backprop.py in your submission (found: nothing)"),
-    (["a.py", "b.py"], "more than one file could be your backprop.py (a.py, b.py)"),
-    (["v1/backprop.py", "v2/backprop.py"], "more than one file could be your backprop.py (v1/backprop.py, v2/"),
-    (["backprop.txt"], "no backprop.py in your submission (found: backprop.txt)"),
-    (["hw2.zip", "a/b.txt"], "no backprop.py in your submission (found: hw2.zip, a/b.txt)"),
-])
-def test_find_submission_explains_what_it_cannot_match(tmp_path, names, problem):
-    located = find_submission(get_assignment("hw2"), upload(tmp_path / "submission", *names))
-    assert problem in located.problem and located.files == {}
 
 
 SECRET = "TOPSECRET-GS-51c2"
@@ -392,11 +365,11 @@ def _not_utf8(sub: Path, outside: Path) -> None:
 
 @pytest.mark.parametrize("make, problem", [
     (_link_file, "backprop.py is a symbolic link, and links are never followed"),
-    (_link_folder, "no backprop.py in your submission (found: hw2 (a link, not followed))"),
-    (_link_deep_folder, "no backprop.py in your submission (found: a/b (a link, not followed))"),
+    (_link_folder, "missing backprop.py (or its notebook backprop.ipynb; found: hw2)"),
+    (_link_deep_folder, "missing backprop.py (or its notebook backprop.ipynb; found: a/b)"),
     (_hard_link, "backprop.py is a hard link (the same file has 2 names"),
     (_fifo, "backprop.py is a named pipe, not a regular file"),
-    (_sparse, f"backprop.ipynb is larger than {64 * 2**20} bytes"),
+    (_sparse, f"backprop.ipynb is larger than {MAX_NOTEBOOK_BYTES} bytes"),
     (_pagemap, "backprop.py is a symbolic link"),
     (_deep_notebook, "backprop.ipynb is not a valid notebook: its JSON is nested too deeply"),
     (_linked_answers, "hw2/answers.md is a symbolic link"),
@@ -409,7 +382,7 @@ def test_uploads_are_read_as_data_never_through_a_link(tmp_path, make, problem):
     (tmp_path / "submission").mkdir()
     make(tmp_path / "submission", outside)
     assignment = get_assignment("hw2")
-    prepared = read_upload(assignment, find_submission(assignment, tmp_path / "submission"), tmp_path / "submission")
+    prepared = read_entry(assignment, "submission", tmp_path / "submission")
     assert prepared.status == "invalid" and problem in prepared.message, prepared.message
     assert SECRET not in prepared.message and str(tmp_path) not in prepared.message and not prepared.files
 
@@ -477,7 +450,7 @@ def _what_an_attack_reads(root: Path) -> str:
     assignment, _ = load_config(root)
     specs = collect.collect(assignment)
     folder = root / "submission"
-    prepared = read_upload(assignment, find_submission(assignment, folder), folder)
+    prepared = read_entry(assignment, "submission", folder)
     with Sandbox(Limits(call_timeout_s=10, submission_timeout_s=30), isolate=False, course_root=assignment.course_root,
                  torch="torch" not in assignment.forbid_imports) as sandbox:
         return grade_one(assignment, specs, prepared, sandbox).output

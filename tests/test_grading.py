@@ -126,12 +126,17 @@ def test_bad_entries_get_their_own_row_and_the_batch_goes_on(toy_course, tmp_pat
     (subs / "latin1.py").write_bytes("# caf\xe9\n".encode("latin-1"))
     (subs / "wrongname").mkdir()
     (subs / "wrongname" / "toy_final.py").write_text("x = 1\n")
+    (subs / "nothing").mkdir()
+    (subs / "nothing" / "notes.txt").write_text("my notes\n")
     (subs / "torchy.py").write_text("import torch\ndef square(x):\n    return x * x\n")
     batch = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
     rows = {r.student_id: r for r in batch.results}
     assert rows["ok"].score == 4
     assert rows["latin1"].status == "invalid" and "not UTF-8" in rows["latin1"].message
-    assert rows["wrongname"].status == "invalid" and "missing toy.py (or its notebook; found: toy_final.py)" in rows["wrongname"].message
+    # One set of rules for every entry (grading.resolve): the only .py of a one-file assignment is graded, and said.
+    assert rows["wrongname"].status == "graded" and "graded toy_final.py as your toy.py" in rows["wrongname"].extra["notes"]
+    assert rows["nothing"].status == "invalid" and "missing toy.py (or its notebook toy.ipynb; found: notes.txt)" \
+        in rows["nothing"].message
     assert rows["torchy"].status == "forbidden_import" and rows["torchy"].score == 0
 
 

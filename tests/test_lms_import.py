@@ -20,7 +20,8 @@ from autograder.cli import main
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.gradebooks.downloads import MAX_MEMBER_BYTES, arrange, detect_platform, grade_download, read_download, unpack
+from autograder.gradebooks.downloads import MAX_MEMBER_BYTES, detect_platform, grade_download, read_download, unpack
+from autograder.grading.submissions import read_entry
 from autograder.gradebooks.roster import load_roster
 from tests.test_export import canvas_would_accept
 
@@ -83,11 +84,13 @@ def test_canvas_download_is_mapped_through_the_roster(toy_course, tmp_path, rost
     assert skipped["__MACOSX/._exampleada_1001_5001_toy.py"] == "hidden or system file"
     folder = tmp_path / "entries"
     folder.mkdir()
-    unpack(get_assignment("toy"), imported, folder)
+    unpack(imported, folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(imported.entries)
-    assert (folder / "s2" / "toy.py").read_text() == SQUARE_ONLY  # toy-1.py renamed back
-    assert [p.name for p in (folder / "s4").iterdir()] == ["toy.py"]  # my_work.py is the one code file
-    assert {r["member"]: r["file"] for r in imported.log}["testerdi_1004_5004_my_work.py"] == "toy.py"
+    toy = get_assignment("toy")
+    s2, s4 = read_entry(toy, "s2", folder / "s2"), read_entry(toy, "s4", folder / "s4")
+    assert s2.files["toy.py"] == SQUARE_ONLY and "graded toy-1.py as your toy.py" in s2.notes  # Canvas's -1
+    assert "graded my_work.py as your toy.py" in s4.notes  # the one code file
+    assert {r["member"]: r["file"] for r in imported.log}["testerdi_1004_5004_my_work.py"] == "my_work.py"
     assert "1 marked LATE" in imported.summary() and "unmatched-canvas-1999" in imported.summary()
 
 
@@ -119,18 +122,6 @@ def test_two_students_with_one_name_are_not_guessed(toy_course, tmp_path):
                              load_roster(path))
     assert imported.entries["t3"].matched
     assert "several roster students are called 'Sam Lee' (t1, t2)" in imported.entries["unmatched-moodle-1"].reason
-
-
-def test_arrange_files_for_the_assignment(toy_course):
-    toy = get_assignment("toy")
-    files, renamed = arrange(toy, {"homework.py": b"1", "notes.md": b"2"})
-    assert files == {"toy.py": b"1", "answers.md": b"2"} and renamed["homework.py"] == "toy.py"
-    files, _ = arrange(toy, {"a.py": b"1", "b.py": b"2"})
-    assert files == {"a.py": b"1", "b.py": b"2"}  # two candidates: not guessed, graded as invalid
-    files, _ = arrange(toy, {"toy.py": b"1", "helper.py": b"2"})
-    assert files["toy.py"] == b"1"
-    files, _ = arrange(toy, {"toy-2.py": b"1", "helper.py": b"2"})  # Canvas's resubmission suffix
-    assert files == {"toy.py": b"1", "helper.py": b"2"}
 
 
 @pytest.mark.parametrize("make, message", [
@@ -255,6 +246,7 @@ def test_two_moodle_participants_of_one_roster_student_are_an_error_and_nothing_
 
 
 def test_two_files_of_one_name_in_an_entry_are_never_merged(toy_course, tmp_path, roster):
+    """An entry's files keep their folders; which one is graded follows the rules every entry follows."""
     reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
     template = (toy_course / "student_template" / "toy" / "toy.py").read_text()
     moodle = make_zip(tmp_path / "moodle.zip", {
@@ -264,27 +256,21 @@ def test_two_files_of_one_name_in_an_entry_are_never_merged(toy_course, tmp_path
         "Bo Sample_900102_assignsubmission_file/b/toy.py": template,
         "Di Tester_900104_assignsubmission_file/v2/toy.py": SQUARE_ONLY,
         "Di Tester_900104_assignsubmission_file/v2/notes.txt": "new",
-        "Di Tester_900104_assignsubmission_file/v1/notes.txt": "old"})  # a tie of a file never read: noted only
-    reordered = make_zip(tmp_path / "reordered.zip", {
-        "Ada Example_900101_assignsubmission_file/old/toy.py": template,
-        "Ada Example_900101_assignsubmission_file/toy.py": reference})
-    assert read_download(reordered, load_roster(roster)).entries["s1"].files == {"toy.py": reference.encode()}
+        "Di Tester_900104_assignsubmission_file/v1/notes.txt": "old"})  # a file never read: kept where it was
     out = tmp_path / "grades"
     batch, imported = grade_download("toy", moodle, out, roster, jobs=2)
     rows = {r.student_id: r for r in batch.results}
     assert rows["s1"].score == 4 and rows["s1"].status == "graded"
-    assert "old/toy.py was not used: toy.py, higher in the folders, has the same name" in rows["s1"].extra["notes"]
+    assert "old/toy.py was not used: toy.py was graded as your toy.py" in rows["s1"].extra["notes"]
     assert rows["s2"].status == "invalid" and rows["s2"].score == 0
-    assert rows["s2"].message == "2 files named toy.py (a/toy.py, b/toy.py): none of them was graded; hand in only one of each"
+    assert rows["s2"].message == ("more than one file could be your toy.py (a/toy.py, b/toy.py): none of them was "
+                                  "graded; hand in only one")
     assert rows["s4"].status == "graded" and rows["s4"].score == 3
-    assert sorted(imported.entries["s4"].files) == ["toy.py"]
-    feedback = (out / "feedback" / "s1.md").read_text()
-    assert "old/toy.py was not used" in feedback
+    assert sorted(imported.entries["s4"].files) == ["v1/notes.txt", "v2/notes.txt", "v2/toy.py"]
+    assert "old/toy.py was not used" in (out / "feedback" / "s1.md").read_text()
     log = {r["member"]: r for r in csv.DictReader(io.StringIO((out / "imported.csv").read_text()))}
-    assert log["Ada Example_900101_assignsubmission_file/old/toy.py"]["file"] == ""
-    assert "old/toy.py was not used" in log["Ada Example_900101_assignsubmission_file/old/toy.py"]["note"]
+    assert log["Ada Example_900101_assignsubmission_file/old/toy.py"]["file"] == "old/toy.py"
     assert log["Ada Example_900101_assignsubmission_file/toy.py"]["file"] == "toy.py"
-    assert "another file at the same level" in log["Di Tester_900104_assignsubmission_file/v1/notes.txt"]["note"]
 
 
 def test_canvas_attachments_of_one_name_make_the_entry_invalid_naming_both(toy_course, tmp_path, roster):
@@ -296,15 +282,22 @@ def test_canvas_attachments_of_one_name_make_the_entry_invalid_naming_both(toy_c
     batch, imported = grade_download("toy", zip_path, tmp_path / "grades", roster, jobs=2)
     rows = {r.student_id: r for r in batch.results}
     assert rows["s1"].status == "invalid" and rows["s1"].score == 0
-    assert "2 files named toy.py (attachment 5001, attachment 5002)" in rows["s1"].message
-    assert rows["s2"].score == 3 and imported.entries["s2"].files == {"toy.py": SQUARE_ONLY.encode()}
+    assert "more than one file could be your toy.py (toy-1.py, toy.py)" in rows["s1"].message
+    assert rows["s2"].score == 3 and "graded toy-1.py as your toy.py" in rows["s2"].extra["notes"]
 
 
-def test_arrange_prefers_the_exact_name_whatever_the_order(toy_course):
-    toy = get_assignment("toy")
-    for files in ({"toy-1.py": b"new", "toy.py": b"old"}, {"toy.py": b"old", "toy-1.py": b"new"}):
-        out, renamed = arrange(toy, files)
-        assert out == {"toy.py": b"old", "toy-1.py": b"new"} and renamed == {"toy.py": "toy.py", "toy-1.py": "toy-1.py"}
+def test_two_members_for_one_place_are_never_merged(toy_course, tmp_path, roster):
+    """A zip may hold one path twice: neither overwrites the other, and the entry says so."""
+    zip_path = tmp_path / "twice.zip"
+    import warnings
+
+    with zipfile.ZipFile(zip_path, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        archive.writestr("Ada Example_900101_assignsubmission_file/toy.py", SQUARE_ONLY)
+        archive.writestr("Ada Example_900101_assignsubmission_file/toy.py", "x = 1\n")
+    batch, _ = grade_download("toy", zip_path, tmp_path / "grades", roster, jobs=1)
+    (row,) = batch.results
+    assert row.status == "invalid" and "two files of the download are both toy.py" in row.message
 
 
 def test_the_import_log_holds_no_formula(toy_course, tmp_path, roster):

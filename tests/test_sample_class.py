@@ -53,7 +53,10 @@ def test_every_sample_scores_as_its_name_says(grades):
             assert row["score"] < top, sid
     assert table.loc["timeout_infinite_loop_at_import", "status"] == "timeout"
     assert table.loc["bad_imports_torch", "status"] == "forbidden_import"
-    assert table.loc["bad_wrong_file_name", "status"] == "invalid"
+    assert table.loc["bad_two_versions", "status"] == "invalid"
+    assert "more than one file could be your backprop.py" in table.loc["bad_two_versions", "message"]
+    notes = {r.student_id: r.extra.get("notes", []) for r in batch.results}
+    assert "graded backprop_final_v2.py as your backprop.py" in notes["full_renamed_file"]
 
 
 def test_the_attackers_left_the_class_untouched(grades):

@@ -98,6 +98,33 @@ def list_folder(base: Path, rel: str | PurePosixPath) -> list[str]:
         raise RefusedFile(_os_problem("/".join(parts), exc)) from None
 
 
+def list_tree(base: Path, rel: str | PurePosixPath, most: int = 2000) -> list[str]:
+    """Every path below the folder `base/rel` that is not a folder ('/'-separated, relative to it, shallowest
+    first), at most `most` of them: reached without following a link (a link is listed, never entered).
+    Hidden folders and archives' debris are not entered."""
+    found, todo = [], [(_open_folder(base, _parts(rel)), "")]
+    try:
+        while todo:
+            fd, prefix = todo.pop(0)
+            try:
+                for name in sorted(os.listdir(fd)):
+                    mode = os.lstat(name, dir_fd=fd).st_mode
+                    path = f"{prefix}{name}"
+                    if stat.S_ISDIR(mode):
+                        if not name.startswith(".") and name not in ("__MACOSX", "__pycache__") and len(found) < most:
+                            todo.append((os.open(name, _DIR_FLAGS, dir_fd=fd), path + "/"))
+                    elif len(found) < most:
+                        found.append(path)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise RefusedFile(_os_problem(str(rel), exc)) from None
+    finally:
+        for fd, _ in todo:
+            os.close(fd)
+    return found
+
+
 def _parts(rel: str | PurePosixPath) -> tuple[str, ...]:
     parts = PurePosixPath(rel).parts
     if not parts or any(p in ("", ".", "..", "/") for p in parts):

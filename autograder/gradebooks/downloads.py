@@ -27,13 +27,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autograder.core.course import Assignment, get_assignment
+from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
 from autograder.gradebooks.late import TIMES_FILE, SubmissionTime, write_times
 from autograder.gradebooks.roster import Roster, load_roster
 from autograder.core.text import spreadsheet_safe
 from autograder.core.safefiles import kind_of, read_at_most, too_large
-from autograder.grading.submissions import ANSWERS_FILE, MAX_FILE_BYTES, EntryNotes
+from autograder.grading.submissions import MAX_FILE_BYTES, EntryNotes
 
 IMPORT_LOG = "imported.csv"
 MAX_MEMBER_BYTES = 4 * MAX_FILE_BYTES  # larger members are listed as skipped, never unpacked
@@ -43,8 +43,6 @@ CANVAS_FILE = re.compile(r"^(?P<name>[^/]*?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<ai
 CANVAS_ANON = re.compile(r"^(?:LATE_)?anon_[A-Za-z0-9]+(?:_\d+)?_")
 CANVAS_ENTRY = re.compile(r"^[^/]*?(?:_LATE)?_\d+_(?:text|link)\.html$")  # a text entry or URL submission
 MOODLE_PREFIX = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.+))?$")
-DUPLICATE_SUFFIX = re.compile(r"-\d+(?=\.[^.]+$)")
-CODE_SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -249,7 +247,7 @@ def _take(archive: zipfile.ZipFile, info: zipfile.ZipInfo, platform: str, roster
     entry = _entry(entries, route, platform)
     entry.late_flag = entry.late_flag or route.late
     entry.uploads.append(Upload(info.filename, route.inner, route.label, data))
-    return {**row, "student_id": entry.student_id, "file": _safe_name(route.inner),
+    return {**row, "student_id": entry.student_id, "file": _safe_path(route.inner),
             "late": "true" if route.late else "", "note": entry.reason}
 
 
@@ -276,9 +274,7 @@ def read_download(zip_path: Path, roster: Roster) -> Imported:
     _one_folder_each(zip_path, platform, entries)
     rows = {row["member"]: row for row in log if row["student_id"]}
     for entry in entries.values():
-        for member, (name, note) in _flatten(entry, platform).items():
-            rows[member]["file"] = name
-            rows[member]["note"] = "; ".join(n for n in (note, rows[member]["note"]) if n)
+        _place(entry, rows)
     return Imported(platform, entries, log)
 
 
@@ -291,80 +287,35 @@ def _one_folder_each(zip_path: Path, platform: str, entries: dict[str, Entry]) -
                               f"student ({listing}); make the roster's names tell them apart, or grade them apart")
 
 
-def _flatten(entry: Entry, platform: str) -> dict[str, tuple[str, str]]:
-    """Put the entry's files under their plain names, never merging two of one name: the shallowest is kept and
-    the others are named in the entry's notes; at the same depth none is kept, and for a file the grader may
-    read (code, notebook, Markdown) the entry cannot be graded. Returns member -> (its name, or '', a note)."""
-    groups: dict[str, list[Upload]] = {}
-    for up in entry.uploads:  # Canvas adds -1 to a second upload of one name: the same name
-        name = _safe_name(up.inner)
-        groups.setdefault(DUPLICATE_SUFFIX.sub("", name) if platform == "canvas" else name, []).append(up)
-    placed, problems = {}, []
-    for name, ups in groups.items():
-        ups = sorted(ups, key=lambda u: (_depth(u), u.label))
-        top = [u for u in ups if _depth(u) == _depth(ups[0])]
-        kept = top[0] if len(top) == 1 else None
-        if kept is not None:
-            entry.files[name] = kept.data
-            placed[kept.member] = (name, "")
-        elif name.endswith((*CODE_SUFFIXES, ".md")):
-            problems.append(f"{len(top)} files named {name} ({', '.join(u.label for u in top)})")
-        for up in ups:
-            if up is not kept:
-                placed[up.member] = ("", f"{up.label} was not used: " + (
-                    f"{kept.label}, higher in the folders, has the same name" if kept
-                    else "another file at the same level has the same name"))
-    entry.notes += sorted(note for _, note in placed.values() if note)
-    if problems:
-        entry.problem = f"{'; '.join(problems)}: none of them was graded; hand in only one of each"
-    return placed
+def _place(entry: Entry, rows: dict[str, dict]) -> None:
+    """Where each of the entry's files goes in its unpacked folder: its own path in the download (folders kept,
+    nothing outside the entry), so that the entry is read by the same rules as any (`grading.resolve`).
+    Two files for one place are never merged: the entry is not graded, and its message names both."""
+    placed: dict[str, Upload] = {}
+    for up in entry.uploads:
+        path = _safe_path(up.inner)
+        rows[up.member]["file"] = path
+        if path in placed:
+            entry.problem = (f"two files of the download are both {path} ({placed[path].label}, {up.label}): "
+                             "none of them was graded; hand in only one")
+        placed[path] = up
+    entry.files = {path: up.data for path, up in placed.items()}
 
 
-def _depth(upload: Upload) -> int:
-    return len(PurePosixPath(upload.inner.replace("\\", "/")).parts)
+def _safe_path(inner: str) -> str:
+    """A relative path inside a student's entry: no empty, '.' or '..' part, '/'-separated."""
+    parts = [p for p in inner.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts) or "unnamed"
 
 
-def _safe_name(inner: str) -> str:
-    """A plain file name (no folders, nothing hidden) for a file inside a student's entry."""
-    name = PurePosixPath(inner.replace("\\", "/")).name.lstrip(".") or "unnamed"
-    return name
-
-
-def arrange(assignment: Assignment, files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """The files under the names the assignment expects: platform renames (`backprop-1.py`) undone,
-    a lone code file renamed to the one expected file; (files by name, new name by original name)."""
-    out, renamed = {}, {}
-    for name in sorted(files, key=lambda n: DUPLICATE_SUFFIX.search(n) is not None):  # exact names first
-        plain = DUPLICATE_SUFFIX.sub("", name)
-        plain = plain if plain not in out else name
-        out[plain] = files[name]
-        renamed[name] = plain
-    expected = set(assignment.files) | {str(PurePosixPath(f).with_suffix(".ipynb")) for f in assignment.files}
-    if len(assignment.files) == 1 and not expected & set(out):
-        code = [n for n in out if PurePosixPath(n).suffix in CODE_SUFFIXES]
-        if len(code) == 1:
-            target = str(PurePosixPath(assignment.files[0]).with_suffix(PurePosixPath(code[0]).suffix))
-            out[target] = out.pop(code[0])
-            renamed = {k: target if v == code[0] else v for k, v in renamed.items()}
-    if ANSWERS_FILE not in out:
-        answers = [n for n in out if n.lower().endswith(".md")]
-        if len(answers) == 1:
-            out[ANSWERS_FILE] = out.pop(answers[0])
-            renamed = {k: ANSWERS_FILE if v == answers[0] else v for k, v in renamed.items()}
-    return out, renamed
-
-
-def unpack(assignment: Assignment, imported: Imported, folder: Path) -> None:
-    """Write one `<student_id>/` entry per student into `folder`."""
+def unpack(imported: Imported, folder: Path) -> None:
+    """Write one `<student_id>/` entry per student into `folder`, each file at its own path in it."""
     for entry in imported.entries.values():
-        files, renamed = arrange(assignment, entry.files)
         target = folder / entry.student_id
         target.mkdir()
-        for name, data in files.items():
-            (target / name).write_bytes(data)
-        for row in imported.log:
-            if row["student_id"] == entry.student_id and row["file"] in renamed:
-                row["file"] = renamed[row["file"]]
+        for path, data in entry.files.items():
+            (target / path).parent.mkdir(parents=True, exist_ok=True)
+            (target / path).write_bytes(data)
 
 
 def _check_ids(imported: Imported) -> None:
@@ -401,7 +352,7 @@ def grade_download(assignment_name: str, zip_path: Path, out_dir: Path, roster_p
     with tempfile.TemporaryDirectory(prefix="ag-download-") as tmp:
         folder = Path(tmp) / "submissions"
         folder.mkdir()
-        unpack(assignment, imported, folder)
+        unpack(imported, folder)
         batch = grade_batch(assignment.name, folder, out_dir, entry_notes=notes, **grade_options)
     write_times(out_dir / TIMES_FILE, imported.times(f"{imported.platform} download {zip_path.name}"))
     write_log(out_dir / IMPORT_LOG, imported)

@@ -22,16 +22,15 @@ import sys
 import time
 import traceback
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
-from autograder.core.safefiles import RefusedFile, read_regular_file
 from autograder.core.status import Outcome, Status
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.protocol import InProcess
-from autograder.grading.submissions import ANSWERS_FILE, Prepared, notebook_twin, prepare_files, size_limit
+from autograder.grading.submissions import Prepared, read_entry
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -40,8 +39,6 @@ HIDDEN_VISIBILITIES = ("after_published", "after_due_date", "hidden")
 # The same pin as the Makefile: installed first, so the engine's torch range adds nothing to it.
 TORCH_REQUIREMENT = "torch==2.13.0"
 BUNDLE_SKIPPED = {"__pycache__", "build", "dist", "node_modules"}  # and every dot-file, .egg-info, .pyc
-UPLOAD_SKIPPED = {"__pycache__", "__MACOSX"}  # and every dot-file ("._x.py" from macOS archives, checkpoints)
-MAX_SUBMITTED_BYTES = 64 * 2**20
 MAX_PRINTED_CHARS = 4000
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed: the same course gives the same zip, byte for byte
 
@@ -105,16 +102,6 @@ class Bundle:
     assignment: Assignment
     files: tuple[str, ...]
     tests: int
-
-
-@dataclass(frozen=True)
-class Located:
-    """The submitted files matched to the names the assignment expects; or why they could not be."""
-
-    files: dict[str, Path] = field(default_factory=dict)
-    answers: Path | None = None
-    notes: tuple[str, ...] = ()
-    problem: str = ""
 
 
 # -- building the zip ------------------------------------------------------------------------
@@ -192,93 +179,6 @@ def build_autograder_zip(assignment: str | Assignment, out_path: Path,
     finally:
         tmp.unlink(missing_ok=True)
     return Bundle(out_path, assignment, tuple(sorted(contents)), len(specs))
-
-
-# -- finding the student's files -------------------------------------------------------------
-def _submitted(folder: Path) -> list[Path]:
-    """Everything the student uploaded but folders, shallowest first; archives' debris left out. Links are
-    listed (a link to a folder as one entry, never entered): the one picked is refused when it is read."""
-    found = []
-    for top, folders, names in os.walk(folder):  # never follows a link to a folder
-        here = Path(top)
-        folders[:] = [d for d in folders if d not in UPLOAD_SKIPPED and not d.startswith(".")]
-        found += [here / n for n in names if n not in UPLOAD_SKIPPED and not n.startswith(".")]
-        found += [here / d for d in folders if (here / d).is_symlink()]
-    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.relative_to(folder).as_posix()))
-
-
-def _listed(path: Path, folder: Path) -> str:
-    rel = path.relative_to(folder).as_posix()
-    return f"{rel} (a link, not followed)" if path.is_symlink() else rel
-
-
-def _pick(paths: list[Path], folder: Path, name: str) -> tuple[Path | None, str, str]:
-    """(the best path, a note, a problem): the shallowest, a .py before its notebook; a tie is a problem."""
-    if not paths:
-        return None, "", ""
-    rank = {p: (len(p.relative_to(folder).parts), p.suffix != ".py") for p in paths}
-    paths = sorted(paths, key=lambda p: (rank[p], p.relative_to(folder).as_posix()))
-    rel = [p.relative_to(folder).as_posix() for p in paths]
-    tied = [r for p, r in zip(paths, rel) if rank[p] == rank[paths[0]]]
-    if len(tied) > 1:
-        return None, "", f"more than one file could be your {name} ({', '.join(tied)}); upload only one"
-    if len(rel) == 1:
-        return paths[0], "", ""
-    return paths[0], f"several files could be your {name}: graded {rel[0]}, ignored {', '.join(rel[1:])}", ""
-
-
-def _candidates(files: list[Path], name: str, single: bool) -> list[list[Path]]:
-    """Ways to recognise `name`, best first: its exact name (or its notebook's), either in any case, then
-    (one-file assignments) the only .py uploaded, or the only notebook."""
-    names = (name, str(Path(name).with_suffix(".ipynb")))
-    rounds = [[p for p in files if p.name in names],
-              [p for p in files if p.name.casefold() in {n.casefold() for n in names}]]
-    if single:
-        rounds += [[p for p in files if p.suffix == ".py"], [p for p in files if p.suffix == ".ipynb"]]
-    return rounds
-
-
-def find_submission(assignment: Assignment, folder: Path) -> Located:
-    """Match what the student uploaded (any names, any folders) to the assignment's files."""
-    files = _submitted(folder)
-    chosen, notes = {}, []
-    for name in assignment.files:
-        for paths in _candidates(files, name, len(assignment.files) == 1):
-            path, note, problem = _pick(paths, folder, name)
-            if problem:
-                return Located(problem=problem)
-            if path is not None:
-                break
-        if path is None:
-            listing = ", ".join(_listed(p, folder) for p in files[:20]) or "nothing"
-            stem = Path(name).stem
-            return Located(problem=f"no {name} in your submission (found: {listing}). "
-                                   f"Upload {name} or {stem}.ipynb, alone or in a folder or zip.")
-        rel = path.relative_to(folder).as_posix()
-        if path.name not in (name, str(Path(name).with_suffix(".ipynb"))):
-            notes.append(f"graded {rel} as your {name}")
-        notes += [note] if note else []
-        chosen[name] = path
-    first = next(iter(chosen.values()))
-    answers = next((p for p in (first.parent / ANSWERS_FILE, folder / ANSWERS_FILE) if os.path.lexists(p)), None)
-    return Located(chosen, answers, tuple(notes))
-
-
-def read_upload(assignment: Assignment, located: Located, folder: Path):
-    """The located files, read as data (`safefiles`: no link followed, sizes checked), as a `Prepared`."""
-    if located.problem:
-        return Prepared("submission", folder, {}, "", "invalid", located.problem)
-    wanted = {(notebook_twin(name) if path.suffix == ".ipynb" else name): path for name, path in located.files.items()}
-    if located.answers is not None:
-        wanted[ANSWERS_FILE] = located.answers
-    files, labels = {}, {}
-    for name, path in wanted.items():
-        labels[name] = path.relative_to(folder).as_posix()
-        try:
-            files[name] = read_regular_file(folder, labels[name], min(size_limit(name), MAX_SUBMITTED_BYTES))
-        except RefusedFile as exc:
-            return Prepared("submission", folder, {}, "", "invalid", str(exc))
-    return prepare_files(assignment, "submission", folder, files, labels)
 
 
 # -- results.json ----------------------------------------------------------------------------
@@ -368,9 +268,8 @@ def load_config(root: Path) -> tuple[Assignment, str]:
     return get_assignment(str(config.get("assignment", "")), root / "source"), visibility
 
 
-def _grade(assignment: Assignment, specs, located: Located, folder: Path, log):
-    """(result, isolation warning, isolated?) of the located submission, through the sandbox."""
-    prepared = read_upload(assignment, located, folder)
+def _grade(assignment: Assignment, specs, prepared: Prepared, log):
+    """(result, isolation warning, isolated?) of the uploaded submission, through the sandbox."""
     if not prepared.ok:
         return grade_one(assignment, specs, prepared, InProcess()), "", False  # nothing of it runs
     # Without namespaces (Docker's default), a root grader still runs the submission as a user of its own, and
@@ -397,10 +296,11 @@ def run(root: Path | None = None, log=print) -> dict:
             raise Misconfigured(f"readable by other users, so by a submission: {', '.join(exposed)}; setup.sh "
                                 f"must end with `python -m autograder.gradebooks.gradescope --lock-down` (rebuild the zip)")
         specs = collect(assignment)
-        located = find_submission(assignment, root / "submission")
-        log(f"files: {({k: str(v) for k, v in located.files.items()}) or located.problem}")
-        result, warning, isolated = _grade(assignment, specs, located, root / "submission", log)
-        data = results_json(assignment, specs, result, hidden_visibility=visibility, notes=list(located.notes),
+        # The upload is read as any entry is (grading.resolve's rules: any names, any folders, never a link).
+        prepared = read_entry(assignment, "submission", root / "submission")
+        log(f"files: {sorted(prepared.files) or prepared.message}")
+        result, warning, isolated = _grade(assignment, specs, prepared, log)
+        data = results_json(assignment, specs, result, hidden_visibility=visibility,
                             warning=warning, elapsed_s=time.perf_counter() - start, isolated=isolated)
         log(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; {data['execution_time']} s")
     except Exception as exc:  # the grader's own failure: still a results.json, and the traceback for instructors

@@ -11,12 +11,13 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
 from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
-from autograder.core.safefiles import RefusedFile, list_folder, read_regular_file, refusal, too_large
+from autograder.core.safefiles import RefusedFile, list_tree, read_regular_file, refusal, too_large
+from autograder.grading.resolve import ANSWERS_FILE, Resolved, notebook_twin, resolve
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -57,7 +58,6 @@ def _invalid(student_id: str, source: Path, message: str, digest: str = "") -> P
     return Prepared(student_id, source, {}, digest or _digest({"invalid": message.encode()}), "invalid", message)
 
 
-ANSWERS_FILE = "answers.md"
 
 
 @dataclass(frozen=True)
@@ -74,35 +74,20 @@ def size_limit(name: str) -> int:
     return MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_FILE_BYTES
 
 
-def notebook_twin(name: str) -> str:
-    return str(PurePosixPath(name).with_suffix(".ipynb"))
-
-
-def _locate(assignment: Assignment, source: Path) -> tuple[dict[str, str], str]:
+def _locate(assignment: Assignment, source: Path) -> Resolved:
     """Each file to read, under the name `prepare_files` takes (`toy.py`, or `toy.ipynb` for its notebook,
-    and `answers.md`) -> its path inside the entry; or a problem. Nothing is followed through a link."""
+    and `answers.md`) -> its path inside the entry's parent (`resolve`'s rules); or a problem. Nothing is
+    followed through a link."""
     mode = os.lstat(source).st_mode
     if stat.S_ISDIR(mode):
-        present = list_folder(source.parent, source.name)
-        found, missing = {}, []
-        for name in assignment.files:
-            chosen = next((n for n in (name, notebook_twin(name)) if n in present), None)
-            if chosen is None:
-                missing.append(name)
-            else:
-                found[chosen] = f"{source.name}/{chosen}"
-        if missing:
-            listing = ", ".join(n for n in present if not n.startswith(".")) or "nothing"
-            return {}, f"missing {', '.join(missing)} (or its notebook; found: {listing})"
-        if ANSWERS_FILE in present:
-            found[ANSWERS_FILE] = f"{source.name}/{ANSWERS_FILE}"
-        return found, ""
+        resolved = resolve(assignment.files, list_tree(source.parent, source.name))
+        return Resolved({name: f"{source.name}/{rel}" for name, rel in resolved.files.items()}, resolved.notes,
+                        resolved.problem)
     if stat.S_ISLNK(mode):
-        return {}, refusal(source.name, mode)
+        return Resolved({}, (), refusal(source.name, mode))
     if source.suffix in (".py", ".ipynb") and len(assignment.files) == 1:
-        name = assignment.files[0]
-        return {notebook_twin(name) if source.suffix == ".ipynb" else name: source.name}, ""
-    return {}, f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)"
+        return resolve(assignment.files, [source.name], named_by_entry=True)
+    return Resolved({}, (), f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)")
 
 
 def read_entry(assignment: Assignment, student_id: str, source: Path, known: EntryNotes = EntryNotes()) -> Prepared:
@@ -117,17 +102,18 @@ def read_entry(assignment: Assignment, student_id: str, source: Path, known: Ent
 def _read(assignment: Assignment, student_id: str, source: Path) -> Prepared:
     where = Path(os.path.abspath(source))
     try:
-        located, problem = _locate(assignment, where)
-        if problem:
-            return _invalid(student_id, source, problem)
-        files = {name: read_regular_file(where.parent, rel, size_limit(rel)) for name, rel in located.items()}
+        located = _locate(assignment, where)
+        if located.problem:
+            return _invalid(student_id, source, located.problem)
+        files = {name: read_regular_file(where.parent, rel, size_limit(rel)) for name, rel in located.files.items()}
     except RefusedFile as exc:
         return _invalid(student_id, source, str(exc))
     except (OSError, MemoryError) as exc:  # the entry vanished, cannot be looked at, or is too large to hold
         why = getattr(exc, "strerror", None) or type(exc).__name__
         return _invalid(student_id, source, f"{where.name} could not be read ({why})")
-    labels = {name: PurePosixPath(rel).name for name, rel in located.items()}
-    return prepare_files(assignment, student_id, source, files, labels)
+    labels = {name: rel.split("/", 1)[1] if "/" in rel else rel for name, rel in located.files.items()}
+    prepared = prepare_files(assignment, student_id, source, files, labels)
+    return replace(prepared, notes=(*located.notes, *prepared.notes)) if located.notes else prepared
 
 
 def prepare_files(assignment: Assignment, student_id: str, source: Path, files: dict[str, bytes],
