@@ -13,6 +13,6 @@ def check(assignment: str | None = None, path: str | None = None):
 
     Prints what `autograder check` prints and returns the result.
     """
-    from autograder.selfcheck import check as _check# noqa: PLC0415 (keep this package light to import)
+    from autograder.selfcheck import check as _check  # noqa: PLC0415 (keep this package light to import)
 
     return _check(assignment, path)

@@ -1,6 +1,7 @@
 """The `autograder` command: parse, call the API, translate errors. No grading logic here."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -8,11 +9,11 @@ from pathlib import Path
 import click
 
 from autograder import api
-from autograder.core.course import list_assignments
 from autograder.core.errors import AutograderError
-from autograder.exitcodes import ExitCode
 from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
+from autograder.exitcodes import ExitCode
+from autograder.reports.text import batch_summary, format_check, progress_bar
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
@@ -49,7 +50,7 @@ def list_cmd():
     Example:
         autograder list
     """
-    for a in list_assignments():
+    for a in api.list_assignments():
         manual = f" + {a.manual_points:g} written" if a.questions else ""
         click.echo(f"{a.name}  {a.title}  ({a.max_score:g} points{manual}; submit {', '.join(a.files)})")
         for test, points in a.points.items():
@@ -72,8 +73,6 @@ def check(assignment, path, hidden, in_process):
     if not path.exists():
         raise AutograderError(f"{path}: no such file or folder")
     result = api.check(assignment, path, hidden=hidden, isolated=not in_process)
-    from autograder.reports.text import format_check# noqa: PLC0415
-
     click.echo(format_check(result))
     all_passed = result.graded and all(o.outcome == Outcome.PASSED for o in result.outcomes)
     sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED)
@@ -116,28 +115,10 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
         autograder grade hw2 submissions/ --out grades/ --jobs 3
         autograder grade hw2 canvas_download.zip --roster roster.csv --out grades/
     """
-    from autograder.grading.batch import grade_batch# noqa: PLC0415
-    from autograder.reports.text import batch_summary, progress_bar# noqa: PLC0415
-    from autograder.isolation.sandbox import Limits# noqa: PLC0415
-
-    limits = Limits(call_timeout_s=timeout, submission_timeout_s=max(total_timeout, timeout),
-                    cpu_s=int(max(total_timeout, timeout)) + 1, memory_mb=memory_mb)
-    options = dict(jobs=jobs, limits=limits, replace=replace, allow_partial=allow_partial)
-    imported = None
     with progress_bar() as bar:
-        if submissions.suffix.lower() == ".zip":  # a platform download (autograder/lms_import.py)
-            from autograder.gradebooks.downloads import grade_download# noqa: PLC0415
-
-            if roster is None:
-                raise AutograderError(f"{submissions}: a Canvas or Moodle download needs --roster to name its students")
-            batch, imported = grade_download(assignment, submissions, out_dir, roster,
-                                             on_start=bar.start, on_result=bar.update, **options)
-        else:
-            if roster is not None:
-                raise AutograderError("--roster is for a Canvas or Moodle download (.zip); a folder's entries "
-                                      "are named by student id already")
-            batch = grade_batch(assignment, submissions, out_dir, on_start=bar.start, on_result=bar.update,
-                                **options)
+        batch, imported = api.grade(assignment, submissions, out_dir, roster=roster, jobs=jobs, timeout=timeout,
+                                    total_timeout=total_timeout, memory_mb=memory_mb, replace=replace,
+                                    allow_partial=allow_partial, on_start=bar.start, on_result=bar.update)
     if imported is not None:
         click.echo(terminal_safe(imported.summary()))  # names and file names from the download
     click.echo(batch_summary(batch))
@@ -159,9 +140,7 @@ def merge_manual_cmd(review, out_dir):
     Example:
         autograder merge-manual grades/review.csv --out grades/
     """
-    from autograder.reports.review import merge_manual# noqa: PLC0415
-
-    path = merge_manual(review, out_dir)
+    path = api.merge_manual(review, out_dir)
     click.echo(f"Final grades (automatic + written): {path}")
 
 
@@ -176,7 +155,7 @@ def release(assignment, check_only):
         autograder release hw2
         autograder release --check
     """
-    names = [assignment] if assignment else [a.name for a in list_assignments()]
+    names = [assignment] if assignment else [a.name for a in api.list_assignments()]
     stale = {n: api.stale(n) for n in names}
     if check_only:
         for name, paths in stale.items():
@@ -204,14 +183,11 @@ def gradescope(assignment, out_path, hidden_visibility):
     Example:
         autograder gradescope hw2 --out autograder.zip
     """
-    from autograder.gradebooks.gradescope import build_autograder_zip# noqa: PLC0415
-
-    bundle = build_autograder_zip(assignment, out_path, hidden_visibility=hidden_visibility)
+    bundle = api.gradescope_zip(assignment, out_path, hidden_visibility=hidden_visibility)
     click.echo(f"wrote {bundle.path}: {bundle.assignment.name}, {bundle.tests} tests, "
                f"{bundle.assignment.max_score:g} points, {len(bundle.files)} files")
 
 
-# ---- gradebook export (autograder/export.py) ----
 @main.command("export")
 @click.argument("platform", type=click.Choice(["canvas", "moodle", "blackboard", "gradescope", "csv"]))
 @click.argument("grades_dir", type=click.Path(path_type=Path, file_okay=False))
@@ -241,11 +217,11 @@ def export_cmd(platform, grades_dir, roster, out_path, assignment, times, late_p
         autograder export canvas grades/ --roster roster.csv --out canvas_import.csv
         autograder export csv grades/ --roster roster.csv --out final.csv --late-policy percent_per_day=10
     """
-    from autograder.gradebooks.export import export, summary# noqa: PLC0415
-
-    result = export(platform, grades_dir, roster, out_path, assignment_name=assignment, times_path=times,
+    result = api.export(platform, grades_dir, roster, out_path, assignment_name=assignment, times_path=times,
                     late_policy=late_policy, no_late_policy=no_late_policy, platform_id=platform_id,
                     moodle_identity=moodle_identity, title=title)
+    from autograder.gradebooks.export import summary  # noqa: PLC0415 (pandas: only for this command)
+
     click.echo(summary(result))
     sys.exit(ExitCode.NOT_GRADED if result.unmatched or result.not_graded else ExitCode.OK)
 
@@ -268,12 +244,9 @@ def mutate(assignment, max_mutants, timeout, jobs, as_json):
     Example:
         autograder mutate hw2 --max 200
     """
-    import json  # noqa: PLC0415
+    from autograder.mutation import format_report  # noqa: PLC0415
 
-    from autograder.core.course import get_assignment# noqa: PLC0415
-    from .mutation import format_report, run_mutation  # noqa: PLC0415
-
-    report = run_mutation(get_assignment(assignment), max_mutants, timeout, jobs)
+    report = api.mutate(assignment, max_mutants, timeout, jobs)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
 
 

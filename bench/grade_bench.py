@@ -645,8 +645,8 @@ ISOLATE = {"auto": None, "on": True, "off": False}
 
 def worker_batch(spec: dict) -> dict:
     """`grade_batch` as `autograder grade` runs it; phases from its own callbacks and a wrapped Sandbox._start."""
+    from autograder.api import grade_batch
     from autograder.isolation import sandbox as sb
-    from autograder.grading.batch import grade_batch
 
     marks: dict[str, float] = {}
     seen: dict = {}
@@ -710,8 +710,8 @@ def worker_batch(spec: dict) -> dict:
 
 
 def _specs(name: str):
-    from autograder.grading.collect import collect
     from autograder.core.course import get_assignment
+    from autograder.grading.collect import collect
 
     return collect(get_assignment(name))
 
@@ -747,9 +747,10 @@ class SerialScheduler:
 
 def worker_profile(spec: dict) -> dict:
     """A serial batch with timers around the engine's steps (monkeypatched here, never edited)."""
+    from autograder.api import grade_batch
     from autograder.grading import runner
-    from autograder.isolation import sandbox as sb, wire
-    from autograder.grading.batch import grade_batch
+    from autograder.isolation import sandbox as sb
+    from autograder.isolation import wire
 
     now = time.perf_counter
     records: list[dict] = []
@@ -930,10 +931,10 @@ def worker_profile(spec: dict) -> dict:
 
 def _child_side(spec: dict, subs: Path) -> dict:
     """What the student's side spends per submission (warm, in-process): the module's import and every call."""
-    from autograder.isolation import child
     from autograder.api import grade_in_process
     from autograder.core.course import get_assignment
     from autograder.grading.batch import prepare_all
+    from autograder.isolation import child
 
     assignment = get_assignment(spec["assignment"])
     specs = _specs(spec["assignment"])

@@ -70,8 +70,8 @@ def cube(x):
 
 def write_course(root: Path) -> Path:
     """A one-assignment course ("toy") at `root`, with its student files generated."""
-    from autograder.core.course import load_assignment
     from autograder.authoring.release import write_release
+    from autograder.core.course import load_assignment
 
     a = root / "assignments" / "toy"
     (a / "public").mkdir(parents=True)

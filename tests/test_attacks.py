@@ -35,15 +35,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder.grading.one import grade_one
-from autograder.grading import batch as grading, one
-from autograder.isolation import sandbox as sandbox_module
-from autograder.grading.collect import collect
+from autograder.api import grade_batch
 from autograder.core.course import COURSE_ENV, get_assignment
-from autograder.grading.batch import RESULTS_DIR, grade_batch
+from autograder.core.outfolder import RESULTS_DIR
 from autograder.core.results import SubmissionResult
-from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.grading import batch as grading
+from autograder.grading import one
+from autograder.grading.collect import collect
+from autograder.grading.one import grade_one
 from autograder.grading.submissions import read_entry
+from autograder.isolation import sandbox as sandbox_module
+from autograder.isolation.sandbox import Limits, Sandbox
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 REPO = Path(__file__).resolve().parent.parent
@@ -229,11 +231,12 @@ def outside_fences(markdown: str) -> list[str]:
     return lines
 
 
-def report_line(result: SubmissionResult, label: str):
-    """The JSON an attack printed after `label ` (how attacks report what they managed to do)."""
-    for line in result.output.splitlines():
-        if line.startswith(label + " "):
-            return json.loads(line[len(label) + 1:])
+def report_line(result: SubmissionResult, label: str, last: bool = False):
+    """The JSON an attack printed after `label ` (how attacks report what they managed to do): the first such
+    line, or with `last` the last one (an attack that goes on reporting as it works)."""
+    lines = [line for line in result.output.splitlines() if line.startswith(label + " ")]
+    if lines:
+        return json.loads(lines[-1 if last else 0][len(label) + 1:])
     raise AssertionError(f"{result.student_id} printed no {label} line; its output was:\n{result.output[:2000]}")
 
 
@@ -521,7 +524,7 @@ def check_read_nothing(r, b):
 
 
 def check_walk(r, b):
-    walk = report_line(r, "WALK")
+    walk = report_line(r, "WALK", last=True)  # it walks on in every call until the walk is complete
     assert walk["found"] == [] and walk["complete"] and walk["visited"] > 1000, walk
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
+from autograder.grading.collect import HIDDEN, PUBLIC, collect
 
 
 def test_cases_expand_parametrize_with_ids_and_points(toy_course):

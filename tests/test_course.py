@@ -6,13 +6,13 @@ import shutil
 import pandas as pd
 import pytest
 
+from autograder.api import grade_batch
+from autograder.core.course import list_assignments
+from autograder.grading.collect import PUBLIC, collect
 from autograder.grading.one import grade_one
 from autograder.grading.protocol import InProcess
-from autograder.grading.collect import PUBLIC, collect
-from autograder.core.course import list_assignments
-from autograder.grading.batch import grade_batch
-from autograder.isolation.sandbox import Limits, Sandbox, _installed_paths
 from autograder.grading.submissions import read_entry
+from autograder.isolation.sandbox import Limits, Sandbox, _installed_paths
 
 LIMITS = Limits(call_timeout_s=10, submission_timeout_s=60, cpu_s=60)
 GARBAGE = {  # a module __getattr__ answers for every name, probes' classes included

@@ -31,15 +31,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder.gradebooks import export as E
 from autograder.cli import main
+from autograder.core import results
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
-from autograder.exitcodes import ExitCode
 from autograder.core.latepolicy import LatePolicy, parse_override
+from autograder.exitcodes import ExitCode
+from autograder.gradebooks import export as E
 from autograder.gradebooks.late import Lateness, SubmissionTime, apply, assess, parse_time, read_times
 from autograder.reports.frames import grades_frame
-from autograder.core import results
 
 # ---- validators, from the platforms' published import behaviour ------------------------------------
 

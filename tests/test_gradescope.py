@@ -17,19 +17,26 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from autograder.grading.one import grade_one
 import autograder
 from autograder.cli import main
+from autograder.core import results
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
-from autograder.gradebooks.gradescope import MISCONFIGURED, build_autograder_zip, load_config, lock_down, results_json, run
-from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES
-from autograder.grading.submissions import read_entry
-from autograder.gradebooks.gradescope import main as gradescope_main
-from autograder.isolation.sandbox import Limits, Sandbox
 from autograder.core.results import SubmissionResult
-from autograder.core import results
+from autograder.gradebooks.gradescope import (
+    MISCONFIGURED,
+    build_autograder_zip,
+    load_config,
+    lock_down,
+    results_json,
+    run,
+)
+from autograder.gradebooks.gradescope import main as gradescope_main
 from autograder.grading import collect
+from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES
+from autograder.grading.one import grade_one
+from autograder.grading.submissions import read_entry
+from autograder.isolation.sandbox import Limits, Sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent  # our venv's python3 on PATH; setup.sh is not run

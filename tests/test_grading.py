@@ -9,8 +9,9 @@ import time
 import pandas as pd
 import pytest
 
+from autograder.api import grade_batch
 from autograder.core.errors import AutograderError
-from autograder.grading.batch import RESULTS_DIR, grade_batch
+from autograder.core.outfolder import RESULTS_DIR
 from autograder.isolation.sandbox import Limits
 from tests.conftest import write_class
 
@@ -77,7 +78,7 @@ def test_a_run_killed_midway_resumes_to_the_same_grades(toy_course, tmp_path):
     subs = write_class(tmp_path / "subs", toy_course, students)
     whole = grade_batch("toy", subs, tmp_path / "whole", jobs=2, limits=LIMITS)
     out = tmp_path / "killed"
-    code = (f"from autograder.grading.batch import grade_batch; from pathlib import Path; "
+    code = (f"from autograder.api import grade_batch; from pathlib import Path; "
             f"grade_batch('toy', Path('{subs}'), Path('{out}'), jobs=2)")
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ}, start_new_session=True)
     deadline = time.time() + 60

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import torch
 
-
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw1" / "chain_rule.py"
 TEMPLATE = ROOT / "student_template" / "hw1" / "chain_rule.py"

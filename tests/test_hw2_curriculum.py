@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw2" / "backprop.py"
 TEMPLATE = ROOT / "student_template" / "hw2" / "backprop.py"

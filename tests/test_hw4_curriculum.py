@@ -14,7 +14,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-
 ROOT = Path(__file__).resolve().parent.parent
 TOL = dict(rtol=0.0, atol=1e-4)
 

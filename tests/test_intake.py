@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from autograder.api import grade_batch
 from autograder.core.course import get_assignment
-from autograder.grading.batch import grade_batch
 from autograder.core.safefiles import RefusedFile, read_regular_file
-from autograder.isolation.sandbox import Limits
 from autograder.grading.submissions import read_entry
+from autograder.isolation.sandbox import Limits
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8, memory_mb=512)

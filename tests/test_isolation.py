@@ -10,9 +10,11 @@ import sys
 import pandas as pd
 import pytest
 
-from autograder.isolation import confine, backends as isolation, sandbox as sandbox_module
+from autograder.api import grade_batch
 from autograder.core.errors import AutograderError
-from autograder.grading.batch import grade_batch
+from autograder.isolation import backends as isolation
+from autograder.isolation import confine
+from autograder.isolation import sandbox as sandbox_module
 from autograder.isolation.sandbox import Sandbox
 from tests.conftest import write_class
 

@@ -16,13 +16,14 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
+from autograder.api import grade_download
 from autograder.cli import main
 from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
 from autograder.exitcodes import ExitCode
-from autograder.gradebooks.downloads import MAX_MEMBER_BYTES, detect_platform, grade_download, read_download, unpack
-from autograder.grading.submissions import read_entry
+from autograder.gradebooks.downloads import MAX_MEMBER_BYTES, detect_platform, read_download, unpack
 from autograder.gradebooks.roster import load_roster
+from autograder.grading.submissions import read_entry
 from tests.test_export import canvas_would_accept
 
 ROSTER = """\

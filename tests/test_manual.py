@@ -4,12 +4,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from autograder.api import grade_batch
 from autograder.cli import main
 from autograder.core.errors import AutograderError
-from autograder.grading.batch import grade_batch
-from autograder.reports.review import merge_manual
 from autograder.grading.notebooks import ANSWER_KEY
 from autograder.isolation.sandbox import Limits
+from autograder.reports.review import merge_manual
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=15, cpu_s=15)

@@ -18,10 +18,23 @@ import torch
 from autograder.core.course import load_assignment
 from autograder.core.errors import AutograderError
 from autograder.grading.collect import collect
-from autograder.mutation import (CRASHED, EQUIVALENT, KILLED, SURVIVED, TIMEOUT, compare_replies,
-                                 compare_values, format_report, generate_mutants, main, record_reference,
-                                 run_in_children, run_mutation, sample, solution_regions)
 from autograder.grading.submissions import Prepared
+from autograder.mutation import (
+    CRASHED,
+    EQUIVALENT,
+    KILLED,
+    SURVIVED,
+    TIMEOUT,
+    compare_replies,
+    compare_values,
+    format_report,
+    generate_mutants,
+    record_reference,
+    run_in_children,
+    run_mutation,
+    sample,
+    solution_regions,
+)
 
 TIMEOUT_S = 2.0
 
@@ -249,14 +262,19 @@ def test_hanging_reference_is_stopped(tmp_path):
         record_reference(assignment, specs, prepared, 1.0)
 
 
-def test_cli_samples_and_prints_json(tmp_path, monkeypatch, capsys):
+def test_cli_samples_and_prints_json(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
     make_course(tmp_path)
     monkeypatch.setenv("AUTOGRADER_COURSE", str(tmp_path))
-    assert main(["calc", "--max", "3", "--timeout", str(TIMEOUT_S), "--jobs", "1", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    ran = CliRunner().invoke(main, ["mutate", "calc", "--max", "3", "--timeout", str(TIMEOUT_S), "--jobs", "1", "--json"])
+    assert ran.exit_code == 0, ran.output
+    data = json.loads(ran.output)
     assert data["total"] == 3 and data["generated"] > 3 and data["jobs"] == 1
-    assert main(["nosuch"]) == 2
-    assert "unknown assignment" in capsys.readouterr().err
+    unknown = CliRunner().invoke(main, ["mutate", "nosuch"])
+    assert unknown.exit_code == 2 and "unknown assignment" in unknown.output
 
 
 def test_generation_is_deterministic_and_covers_the_operators():

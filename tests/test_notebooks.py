@@ -6,10 +6,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from autograder.core.course import get_assignment, list_assignments
-from autograder.grading.batch import grade_batch
-from autograder.grading.notebooks import ANSWER_KEY, read_submitted
+from autograder.api import grade_batch
 from autograder.authoring.notebooks import notebook_texts
+from autograder.core.course import get_assignment, list_assignments
+from autograder.grading.notebooks import ANSWER_KEY, read_submitted
 from autograder.isolation.sandbox import Limits
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=20, cpu_s=20, memory_mb=1024)

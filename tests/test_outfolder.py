@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from autograder.api import grade_batch
 from autograder.cli import main
 from autograder.core.errors import AutograderError
+from autograder.core.outfolder import RESULTS_DIR, atomic_write
 from autograder.exitcodes import ExitCode
-from autograder.grading.batch import RESULTS_DIR, atomic_write, grade_batch
-from autograder.reports.text import batch_summary
 from autograder.isolation.sandbox import Limits
+from autograder.reports.text import batch_summary
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=3, submission_timeout_s=8, cpu_s=8, memory_mb=512)

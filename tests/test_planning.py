@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.one import grade_one
-from autograder.isolation import sandbox as sandbox_module
-from autograder.grading.collect import collect
 from autograder.core.course import load_assignment
+from autograder.grading.collect import collect
+from autograder.grading.one import grade_one
 from autograder.grading.planning import record_plan
-from autograder.isolation.sandbox import Limits, Sandbox
 from autograder.grading.submissions import read_entry
+from autograder.isolation import sandbox as sandbox_module
+from autograder.isolation.sandbox import Limits, Sandbox
 
 TOML = """
 title = "Plan"

@@ -122,8 +122,8 @@ def test_report_embeds_svg_without_importing_matplotlib(toy_course, tmp_path):
 
 
 def test_no_students_no_plots(toy_course):
-    from autograder.reports import frames as R
     from autograder.core.course import get_assignment
+    from autograder.reports import frames as R
     from autograder.reports.write import html_report
 
     a = get_assignment("toy")

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from autograder.core.course import get_assignment
-from autograder.grading.batch import BatchResult
-from autograder.reports.write import write_outputs
-from autograder.reports.text import batch_summary
 from autograder.core.results import SubmissionResult, TestOutcome
+from autograder.grading.batch import BatchResult
+from autograder.reports.text import batch_summary
+from autograder.reports.write import write_outputs
 from tests.test_attacks import outside_fences
 
 FAILURE = "not graded: the grader failed; tell your instructor"
@@ -106,7 +106,7 @@ def test_nothing_a_student_wrote_is_markdown_or_html_in_the_feedback(toy_course,
 def test_a_notebook_note_quoting_the_student_stays_code(toy_course, tmp_path):
     import nbformat
 
-    from autograder.grading.batch import grade_batch
+    from autograder.api import grade_batch
     from autograder.isolation.sandbox import Limits
 
     nb = nbformat.reads((toy_course / "reference" / "toy" / "toy.ipynb").read_text(), 4)
@@ -133,8 +133,8 @@ def cells(path):
 def test_no_csv_of_a_grade_run_holds_a_formula_and_ids_round_trip(toy_course, tmp_path):
     from click.testing import CliRunner
 
+    from autograder.api import grade_batch
     from autograder.cli import main
-    from autograder.grading.batch import grade_batch
     from autograder.core.text import formula_like, spreadsheet_plain
     from autograder.isolation.sandbox import Limits
     from tests.conftest import write_class

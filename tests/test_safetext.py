@@ -4,8 +4,15 @@ import re
 import pandas as pd
 import pytest
 
-from autograder.core.text import (formula_like, markdown_code, spreadsheet_plain, spreadsheet_plain_frame,
-                                 spreadsheet_safe, spreadsheet_safe_frame, terminal_safe)
+from autograder.core.text import (
+    formula_like,
+    markdown_code,
+    spreadsheet_plain,
+    spreadsheet_plain_frame,
+    spreadsheet_safe,
+    spreadsheet_safe_frame,
+    terminal_safe,
+)
 
 DANGEROUS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]")
 

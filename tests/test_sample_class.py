@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder.grading.batch import grade_batch
+from autograder.api import grade_batch
 from autograder.isolation.sandbox import Limits
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "hw2"

@@ -1,11 +1,11 @@
 """The sandbox's own guarantees that the attack battery does not cover."""
 import pytest
 
-from autograder.grading.one import grade_one
-from autograder.grading.collect import collect
 from autograder.core.course import get_assignment
-from autograder.isolation.sandbox import Sandbox
+from autograder.grading.collect import collect
+from autograder.grading.one import grade_one
 from autograder.grading.submissions import read_entry
+from autograder.isolation.sandbox import Sandbox
 from tests.conftest import write_class
 
 
@@ -60,7 +60,7 @@ def _kill_keepers_at_start(monkeypatch, times: int, zygote_too: bool = False) ->
 @pytest.mark.parametrize("zygote_too", [False, True], ids=["keeper", "keeper-and-zygote"])
 def test_a_keeper_lost_under_a_submission_costs_it_nothing(toy_course, tmp_path, monkeypatch, zygote_too):
     """Graded again, alone, with a new keeper (and zygote): the same row as if nothing had happened."""
-    from autograder.grading.batch import grade_batch
+    from autograder.api import grade_batch
 
     subs = write_class(tmp_path / "subs", toy_course, {"amy": SLOW, "bob": "@reference"})
     calm = grade_batch("toy", subs, tmp_path / "calm", jobs=1)
@@ -74,7 +74,7 @@ def test_a_keeper_lost_under_a_submission_costs_it_nothing(toy_course, tmp_path,
 def test_a_submission_the_grader_fails_twice_on_is_not_graded_never_zero(toy_course, tmp_path, monkeypatch):
     import pandas as pd
 
-    from autograder.grading.batch import grade_batch
+    from autograder.api import grade_batch
 
     subs = write_class(tmp_path / "subs", toy_course, {"amy": SLOW, "bob": "@reference"})
     killed = _kill_keepers_at_start(monkeypatch, times=2)  # amy's try and her second try

@@ -1,9 +1,9 @@
 import pytest
 
-from autograder.core.course import list_assignments
-from autograder.core.errors import AutograderError
 from autograder.authoring.release import stale_files
 from autograder.authoring.stubs import has_solution_markers, make_stub, strip_markers
+from autograder.core.course import list_assignments
+from autograder.core.errors import AutograderError
 
 REF = """def f(x):
     \"\"\"Doc.\"\"\"

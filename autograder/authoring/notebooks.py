@@ -15,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.core.course import Assignment
 from autograder.authoring.stubs import make_stub
+from autograder.core.course import Assignment
 from autograder.grading.notebooks import ANSWER_KEY, ANSWER_PLACEHOLDER, SELF_CHECK_KEY
+
 
 def split_blocks(source: str) -> tuple[str, list[str]]:
     """(module docstring, code blocks): imports together, then each top-level def/class/statement group."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grading import oracles
-from autograder.grading.collect import HIDDEN, PUBLIC, collect
-from autograder.core.course import Assignment
-from autograder.grading.notebooks import ANSWER_PLACEHOLDER
 from autograder.authoring.notebooks import notebook_texts
 from autograder.authoring.stubs import template_files
+from autograder.core.course import Assignment
+from autograder.grading import oracles
+from autograder.grading.collect import HIDDEN, PUBLIC, collect
+from autograder.grading.notebooks import ANSWER_PLACEHOLDER
+from autograder.grading.reference import run_reference
 from autograder.grading.submissions import ANSWERS_FILE
 
 
@@ -38,8 +39,6 @@ def generated_files(assignment: Assignment) -> dict[Path, str]:
 
 def oracle_stores(assignment: Assignment) -> dict[Path, str]:
     """The `oracles.json` files: every value the tests' oracles give while the tests run against the reference."""
-    from autograder.grading.reference import run_reference# noqa: PLC0415 (imports the runner: only when releasing)
-
     specs = collect(assignment, (PUBLIC, HIDDEN))
     return oracles.store_texts(oracles.record(lambda: run_reference(assignment, specs)))
 

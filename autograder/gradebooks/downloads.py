@@ -20,20 +20,18 @@ import csv
 import io
 import re
 import stat
-import tempfile
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autograder.core.course import get_assignment
 from autograder.core.errors import AutograderError
-from autograder.gradebooks.late import TIMES_FILE, SubmissionTime, write_times
-from autograder.gradebooks.roster import Roster, load_roster
-from autograder.core.text import spreadsheet_safe
 from autograder.core.safefiles import kind_of, read_at_most, too_large
-from autograder.grading.submissions import MAX_FILE_BYTES, EntryNotes
+from autograder.core.text import spreadsheet_safe
+from autograder.gradebooks.late import TIMES_FILE, SubmissionTime, times_text
+from autograder.gradebooks.roster import Roster
+from autograder.grading.submissions import MAX_FILE_BYTES
 
 IMPORT_LOG = "imported.csv"
 MAX_MEMBER_BYTES = 4 * MAX_FILE_BYTES  # larger members are listed as skipped, never unpacked
@@ -318,42 +316,24 @@ def unpack(imported: Imported, folder: Path) -> None:
             (target / path).write_bytes(data)
 
 
-def _check_ids(imported: Imported) -> None:
+def check_ids(imported: Imported) -> None:
+    """Every student id the import gives can name an entry folder (a usage error otherwise)."""
     bad = [sid for sid in imported.entries if "/" in sid or "\\" in sid or sid.startswith((".", "_"))]
     if bad:
         raise AutograderError(f"student_id(s) {', '.join(bad)} cannot name a submission entry "
                               f"(no '/', no leading '.' or '_'); change them in the roster")
 
 
-def write_log(path: Path, imported: Imported) -> None:
-    from autograder.grading.batch import atomic_write# noqa: PLC0415
-
+def log_text(imported: Imported) -> str:
+    """imported.csv: every zip member's fate; names from the zip never start a cell as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, ["member", "student_id", "file", "late", "note"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in imported.log)  # names from the zip
-    atomic_write(path, buffer.getvalue())
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in imported.log)
+    return buffer.getvalue()
 
 
-def grade_download(assignment_name: str, zip_path: Path, out_dir: Path, roster_path: Path, **grade_options):
-    """Grade a Canvas or Moodle download into `out_dir`; returns (batch, imported).
-
-    Students the roster does not know are graded under `unmatched-<platform>-<id>`
-    and reported: `autograder export` lists them in `unmatched.csv`.
-    """
-    from autograder.grading.batch import grade_batch# noqa: PLC0415
-
-    assignment = get_assignment(assignment_name)
-    roster = load_roster(roster_path)
-    imported = read_download(zip_path, roster)
-    _check_ids(imported)
-    notes = {e.student_id: EntryNotes(tuple(e.notes), e.problem) for e in imported.entries.values()
-             if e.notes or e.problem}
-    with tempfile.TemporaryDirectory(prefix="ag-download-") as tmp:
-        folder = Path(tmp) / "submissions"
-        folder.mkdir()
-        unpack(imported, folder)
-        batch = grade_batch(assignment.name, folder, out_dir, entry_notes=notes, **grade_options)
-    write_times(out_dir / TIMES_FILE, imported.times(f"{imported.platform} download {zip_path.name}"))
-    write_log(out_dir / IMPORT_LOG, imported)
-    return batch, imported
+def record_files(imported: Imported, zip_path: Path) -> dict[str, str]:
+    """The files an import adds to the grades folder (by name): submission times, and the import's log."""
+    return {TIMES_FILE: times_text(imported.times(f"{imported.platform} download {zip_path.name}")),
+            IMPORT_LOG: log_text(imported)}

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
-from autograder.gradebooks.late import TIMES_FILE, Lateness, SubmissionTime, apply, assess, read_times
 from autograder.core.latepolicy import LatePolicy, parse_override
 from autograder.core.outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
-from autograder.gradebooks.roster import Roster, Student, load_roster
 from autograder.core.status import Status
 from autograder.core.text import formula_like, spreadsheet_plain, spreadsheet_safe, terminal_safe
+from autograder.gradebooks.late import TIMES_FILE, Lateness, SubmissionTime, apply, assess, read_times
+from autograder.gradebooks.roster import Roster, Student, load_roster
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
 GRADES_FILE, FINAL_FILE = "grades.csv", "final_grades.csv"

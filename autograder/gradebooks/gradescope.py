@@ -16,6 +16,7 @@ the container's layout in a temporary folder.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -27,8 +28,11 @@ from pathlib import Path
 
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
+from autograder.core.outfolder import atomic_write
 from autograder.core.status import Outcome, Status
+from autograder.grading.collect import collect
 from autograder.grading.one import grade_one, sandbox_for
+from autograder.grading.oracles import STORE
 from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import Prepared, read_entry
 
@@ -157,8 +161,6 @@ def _entry(name: str, executable: bool) -> zipfile.ZipInfo:
 def build_autograder_zip(assignment: str | Assignment, out_path: Path,
                          hidden_visibility: str = "after_published") -> Bundle:
     """Write the Gradescope autograder zip of one assignment to `out_path`; checks its tests load first."""
-    from autograder.grading.collect import collect# noqa: PLC0415 (imports the tests, and with them torch)
-
     if hidden_visibility not in HIDDEN_VISIBILITIES:
         raise AutograderError(f"hidden tests' visibility must be one of {', '.join(HIDDEN_VISIBILITIES)}, "
                               f"not {hidden_visibility!r}")
@@ -282,12 +284,8 @@ def _grade(assignment: Assignment, specs, prepared: Prepared, log):
 def run(root: Path | None = None, log=print) -> dict:
     """Grade `ROOT/submission` and write `ROOT/results/results.json`; returns what was written. Never raises
     for the submission's sake or the grader's: a failure becomes a results.json that says so."""
-    from autograder.grading.batch import atomic_write# noqa: PLC0415
-
     root, start = root_dir(root), time.perf_counter()
     try:
-        from autograder.grading.collect import collect# noqa: PLC0415
-
         assignment, visibility = load_config(root)
         log(f"engine: {Path(__file__).resolve().parents[1]}\nassignment: {assignment.name} ({assignment.root})")
         _close_run_folders(root)
@@ -319,8 +317,6 @@ class Misconfigured(Exception):
 def _secrets(root: Path) -> tuple[list[Path], list[Path]]:
     """(each bundled assignment's `hidden/` folder, what no submission may read: all that these hold, and every
     stored oracle values file, `oracles.json`, public ones too)."""
-    from autograder.grading.oracles import STORE# noqa: PLC0415
-
     assignments = root / "source" / "assignments"
     hidden = sorted(p for p in assignments.glob("*/hidden") if p.is_dir() and not p.is_symlink())
     inside = {p for folder in hidden for p in folder.rglob("*")}
@@ -366,8 +362,6 @@ def lock_down(root: Path | None = None) -> int:
 
 def check_install(root: Path | None = None) -> int:
     """For setup.sh: the bundled assignment and its tests load in this environment (0), or not (1)."""
-    from autograder.grading.collect import collect# noqa: PLC0415
-
     try:
         assignment, _ = load_config(root_dir(root))
         print(f"{assignment.name}: {len(collect(assignment))} tests load; ready to grade")
@@ -380,8 +374,6 @@ def check_install(root: Path | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     """`python -m autograder.gradebooks.gradescope [--root ROOT] [--check-install | --lock-down]`: what `run_autograder` and
     `setup.sh` call."""
-    import argparse  # noqa: PLC0415
-
     parser = argparse.ArgumentParser(prog="python -m autograder.gradebooks.gradescope", description=main.__doc__)
     parser.add_argument("--root", type=Path, default=None, help=f"default: ${ROOT_ENV}, else {DEFAULT_ROOT}")
     parser.add_argument("--check-install", action="store_true", help="only check that the tests load")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ def read_times(path: Path) -> list[SubmissionTime]:
         raise AutograderError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})")
     times, seen = [], set()
     for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): spreadsheet_plain(v or "") for k, v in row.items()}  # as write_times wrote it
+        row = {(k or "").strip(): spreadsheet_plain(v or "") for k, v in row.items()}  # as times_text wrote it
         sid = row["student_id"].strip()
         where = f"{path}:{line}"
         if not sid:
@@ -86,21 +87,17 @@ def read_times(path: Path) -> list[SubmissionTime]:
     return times
 
 
-def write_times(path: Path, times: list[SubmissionTime]) -> None:
+def times_text(times: list[SubmissionTime]) -> str:
     """The times CSV that `read_times` reads back; no text cell in it runs as a formula in a spreadsheet."""
-    from autograder.grading.batch import atomic_write# noqa: PLC0415
-
     lines = [",".join(TIMES_COLUMNS)]
     for t in sorted(times, key=lambda t: t.student_id):
         row = [spreadsheet_safe(t.student_id), t.submitted_at.isoformat() if t.submitted_at else "",
                "true" if t.late_flag else "false", spreadsheet_safe(t.source)]
         lines.append(_csv_line(row))
-    atomic_write(path, "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def _csv_line(values: list[str]) -> str:
-    import io  # noqa: PLC0415
-
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(values)
     return buffer.getvalue()

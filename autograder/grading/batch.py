@@ -1,4 +1,5 @@
-"""Grade a whole class: discover, grade what is new, keep every result, write the report.
+"""Grade a whole class: discover, grade what is new, keep every result (writing the report is `reports.write`'s;
+`api.grade_batch` does both, holding OUT).
 
 Each finished submission is saved at once (atomically) under
 `OUT/.results/`, keyed by the content of the submission and of the tests,
@@ -10,24 +11,30 @@ another folder are kept unless the run says `replace`.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
-from autograder.grading.store import drop_saved, earlier_results, load_saved, result_to_json
-from autograder.grading.collect import TestSpec, collect
-from autograder.core.course import Assignment, get_assignment
+from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
-from autograder.grading.oracles import STORE, unstored
-from autograder.core.outfolder import (MARKER, RESULTS_DIR, WARNING_FILE, atomic_write, grader_paths, hold,
-    read_marker, refuse_links)
-from autograder.grading.planning import record_plan
+from autograder.core.outfolder import (
+    MARKER,
+    RESULTS_DIR,
+    WARNING_FILE,
+    atomic_write,
+    grader_paths,
+    read_marker,
+    refuse_links,
+)
 from autograder.core.results import SubmissionResult
+from autograder.grading.collect import TestSpec, collect
 from autograder.grading.one import grade_one, sandbox_for
-from autograder.isolation.sandbox import Limits
+from autograder.grading.oracles import STORE, unstored
+from autograder.grading.planning import record_plan
 from autograder.grading.scheduling import LocalScheduler, Scheduler
+from autograder.grading.store import drop_saved, earlier_results, load_saved, result_to_json
 from autograder.grading.submissions import EntryNotes, Prepared, discover, read_entry
+from autograder.isolation.sandbox import Limits
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,31 @@ class BatchResult:
         return [r for r in self.results if not r.graded]
 
 
+@dataclass(frozen=True)
+class GradeOptions:
+    """How a class is graded: slots at once, each submission's limits, isolation (see `sandbox.Sandbox`:
+    `allow_partial` for trusted code), and whether the rows of students not in this folder are dropped."""
+
+    jobs: int = 2
+    limits: Limits = Limits()
+    isolate: bool | None = None
+    allow_partial: bool = False
+    replace: bool = False
+    scheduler: Scheduler | None = None
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What grading a class gave, before any report is written."""
+
+    results: list[SubmissionResult]  # every row of the report, sorted by student id (kept rows included)
+    reused: int
+    warning: str
+    notes: tuple[str, ...]
+    kept: int
+    dropped: tuple[str, ...]
+
+
 def tests_key(assignment: Assignment) -> str:
     """Changes whenever the tests, their points, the probes or the oracles' values change: cached results are then stale."""
     h = hashlib.sha256()
@@ -70,37 +102,19 @@ def prepare_all(assignment: Assignment, submissions: Path,
             for sid, path in discover(assignment, submissions)]
 
 
-def grade_batch(assignment_name: str, submissions: Path, out_dir: Path, *, jobs: int = 2,
-                limits: Limits = Limits(), isolate: bool | None = None, allow_partial: bool = False,
-                scheduler: Scheduler | None = None, on_result: Callable[[SubmissionResult], None] | None = None,
-                on_start: Callable[[int, int], None] | None = None, replace: bool = False,
-                entry_notes: Mapping[str, EntryNotes] | None = None) -> BatchResult:
-    """Grade every submission in `submissions` into `out_dir`, holding it for the whole run; returns every row of
-    the report, sorted by student id: this folder's, and those `out_dir` held of other students (`replace`: dropped).
+def grade_prepared(assignment: Assignment, prepared: list[Prepared], out_dir: Path, options: GradeOptions = GradeOptions(),
+                   on_result: Callable[[SubmissionResult], None] | None = None,
+                   on_start: Callable[[int, int], None] | None = None) -> Graded:
+    """Grade what is new among `prepared` into OUT/.results (held and claimed by the caller: `api.grade_batch`),
+    and gather every row of the report: this folder's, and those OUT held of other students (`replace`: dropped).
 
     Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
-    unless `allow_partial` (trusted code) or `isolate=False`; see `sandbox.Sandbox`. `entry_notes`: what a
-    platform download's import learnt of some entries (notes, or why not to grade them)."""
-    start = time.perf_counter()
-    assignment = get_assignment(assignment_name)
-    prepared = prepare_all(assignment, submissions, entry_notes)
-    _check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
-    with hold(out_dir):
-        _claim(out_dir, assignment)
-        return _grade_held(assignment, prepared, out_dir, start, jobs, limits, isolate, allow_partial, scheduler,
-                           on_result, on_start, replace)
-
-
-def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path, start: float, jobs: int,
-                limits: Limits, isolate: bool | None, allow_partial: bool, scheduler: Scheduler | None,
-                on_result: Callable[[SubmissionResult], None] | None, on_start: Callable[[int, int], None] | None,
-                replace: bool) -> BatchResult:
-    """`grade_batch` once OUT is held and claimed for the assignment."""
-    scheduler = scheduler or LocalScheduler(jobs)
+    unless `allow_partial` or `isolate=False`."""
+    scheduler = options.scheduler or LocalScheduler(options.jobs)
     # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
     # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
-    sandbox = sandbox_for(assignment, limits, scheduler.jobs, notebooks=any(p.cells is not None for p in prepared),
-                          isolate=isolate, allow_partial=allow_partial)
+    sandbox = sandbox_for(assignment, options.limits, scheduler.jobs, isolate=options.isolate,
+                          notebooks=any(p.cells is not None for p in prepared), allow_partial=options.allow_partial)
     if any(p.ok for p in prepared):
         sandbox.launch()
     try:
@@ -108,29 +122,17 @@ def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path,
         notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
                       f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
                       for path in unstored(assignment.root))
-        key = tests_key(assignment)
-        cache_dir = out_dir / RESULTS_DIR
-        done, todo = {}, []
-        for p in prepared:
-            cached = load_saved(cache_dir, assignment, key, p.student_id, p.digest)
-            if cached is not None:
-                done[p.student_id] = cached
-            else:
-                todo.append(p)
+        key, cache_dir = tests_key(assignment), out_dir / RESULTS_DIR
+        done = {p.student_id: r for p in prepared if (r := load_saved(cache_dir, assignment, key, p.student_id, p.digest))}
+        todo = [p for p in prepared if p.student_id not in done]
         if on_start:
             on_start(len(todo), len(done))
         warning = ""
         if todo:
-            # The tests' calls that depend on no answer, sent ahead to each submission in one message.
-            plan = record_plan(assignment, specs) if any(p.ok for p in todo) else None
             with sandbox:
                 warning = sandbox.warning
                 notes += (f"isolation: {sandbox.label}", *sandbox.notes)
-
-                def grade(slot: int, item: Prepared) -> SubmissionResult:
-                    return grade_one(assignment, specs, item, sandbox, slot, plan)
-
-                for result in scheduler.map(grade, todo):
+                for result in _grade_all(assignment, specs, todo, sandbox, scheduler):
                     atomic_write(cache_dir / f"{result.student_id}.json", result_to_json(result, key))
                     done[result.student_id] = result
                     if on_result:
@@ -138,14 +140,21 @@ def _grade_held(assignment: Assignment, prepared: list[Prepared], out_dir: Path,
     finally:
         sandbox.close()  # safe twice
     warning = _remember_warning(out_dir, warning, graded_now=bool(todo))
-    kept, dropped, left_out = _earlier(cache_dir, assignment, key, {p.student_id for p in prepared}, replace)
+    kept, dropped, left_out = _earlier(cache_dir, assignment, key, {p.student_id for p in prepared}, options.replace)
     results = sorted([done[p.student_id] for p in prepared] + kept, key=lambda r: r.student_id)
-    from autograder.reports.write import write_outputs# noqa: PLC0415 (rendering imports matplotlib: only when needed)
+    return Graded(results, len(prepared) - len(todo), warning, notes + left_out, len(kept), dropped)
 
-    files, tidy_notes = write_outputs(assignment, results, out_dir, warning)
-    return BatchResult(assignment, results, out_dir, len(prepared) - len(todo),
-                       round(time.perf_counter() - start, 3), warning, files, notes + left_out + tidy_notes,
-                       kept=len(kept), dropped=dropped)
+
+def _grade_all(assignment: Assignment, specs: list[TestSpec], todo: list[Prepared], sandbox,
+               scheduler: Scheduler) -> Iterator[SubmissionResult]:
+    """Each submission's result as it finishes, `scheduler.jobs` at a time."""
+    # The tests' calls that depend on no answer, sent ahead to each submission in one message.
+    plan = record_plan(assignment, specs) if any(p.ok for p in todo) else None
+
+    def grade(slot: int, item: Prepared) -> SubmissionResult:
+        return grade_one(assignment, specs, item, sandbox, slot, plan)
+
+    return scheduler.map(grade, todo)
 
 
 def _earlier(cache_dir: Path, assignment: Assignment, key: str, here: set[str],
@@ -174,7 +183,7 @@ def _remember_warning(out_dir: Path, warning: str, graded_now: bool) -> str:
     return previous
 
 
-def _check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> None:
+def check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> None:
     """Usage errors before anything is created: OUT inside the submissions, not a folder, or holding a link."""
     out, subs = out_dir.resolve(), submissions.resolve()
     if out == subs or subs in out.parents:
@@ -184,7 +193,7 @@ def _check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> 
     refuse_links(grader_paths(out_dir, student_ids))
 
 
-def _claim(out_dir: Path, assignment: Assignment) -> None:
+def claim(out_dir: Path, assignment: Assignment) -> None:
     """OUT holds this assignment's grades from now on; refused when it holds another's."""
     other = read_marker(out_dir, MARKER)
     if other and other != assignment.name:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import nbformat
+import numpy as np
 
 ANSWER_KEY = "autograder_question"
 SELF_CHECK_KEY = "autograder_self_check"
@@ -34,8 +35,6 @@ class ReadNotebook:
 def json_nesting(data: bytes) -> int:
     """How deep a JSON text's arrays and objects nest (strings left out), without parsing it: json's parser
     recurses on the C stack, so under a raised recursion limit 100,000 levels would crash the grader."""
-    import numpy as np  # noqa: PLC0415
-
     brackets = np.frombuffer(JSON_STRING.sub(b"", data).translate(None, NOT_A_BRACKET), np.uint8)
     deepest = level = 0
     for start in range(0, len(brackets), 1 << 24):  # '[' and '{' have bit 1 set, ']' and '}' do not

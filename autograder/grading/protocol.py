@@ -18,9 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
+from autograder.core.errors import (
+    BadReturn,
+    ForbiddenImport,
+    LoadFailed,
+    MissingFunction,
+    StudentException,
+    SubmissionCrashed,
+    SubmissionError,
+)
 from autograder.isolation import wire
-from autograder.core.errors import (BadReturn, ForbiddenImport, LoadFailed, MissingFunction, StudentException,
-    SubmissionCrashed, SubmissionError)
+from autograder.isolation.child import Session
 
 
 class Channel(Protocol):
@@ -145,8 +153,6 @@ class InProcessChannel:
     output = ""
 
     def __init__(self, workdir: Path, load_request: dict):
-        from autograder.isolation.child import Session  # noqa: PLC0415 (kept out of the grader's import path)
-
         # Blocking imports here would break the grader itself: only the static check runs.
         self._session = Session(workdir, {**load_request, "block": False})
 

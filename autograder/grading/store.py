@@ -11,11 +11,11 @@ import json
 import math
 from pathlib import Path
 
-from autograder.grading.collect import HIDDEN, PUBLIC
 from autograder.core.course import Assignment
 from autograder.core.outfolder import read_own
 from autograder.core.results import SubmissionResult, TestOutcome
 from autograder.core.status import Outcome, Status
+from autograder.grading.collect import HIDDEN, PUBLIC
 
 RESULT_FIELDS = {f.name for f in dataclasses.fields(SubmissionResult)} | {"tests_key"}
 OUTCOME_FIELDS = {f.name for f in dataclasses.fields(TestOutcome)}

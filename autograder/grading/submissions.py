@@ -15,8 +15,8 @@ from pathlib import Path
 
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
-from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
 from autograder.core.safefiles import RefusedFile, list_tree, read_regular_file, refusal, too_large
+from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
 from autograder.grading.resolve import ANSWERS_FILE, Resolved, notebook_twin, resolve
 
 MAX_FILE_BYTES = 2_000_000

@@ -30,9 +30,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import Iterator
 
+from autograder.core.course import default_course_root
 from autograder.core.errors import AutograderError, GraderFailed, SubmissionCrashed, SubmissionTimeout
 from autograder.isolation import backends, cgroups, confine, wire
 
@@ -140,8 +140,6 @@ class Sandbox:
     def __init__(self, limits: Limits = Limits(), jobs: int = 1, isolate: bool | None = None,
                  course_root: Path | None = None, preload: tuple[str, ...] = (), torch: bool = True,
                  allow_partial: bool = False):
-        from autograder.core.course import default_course_root
-
         if not 1 <= jobs <= UID_BLOCK:
             raise AutograderError(f"jobs must be between 1 and {UID_BLOCK}")
         self.limits, self.jobs, self.base_uid = limits, jobs, 0

@@ -20,7 +20,7 @@ import signal
 import socket
 import sys
 
-from autograder.isolation import child, confine, keeper, wire# noqa: F401  (the serving code, warm too)
+from autograder.isolation import child, confine, keeper, wire  # noqa: F401  (the serving code, warm too)
 
 NO_TORCH = "--no-torch"
 

@@ -10,18 +10,27 @@ mutant and the replies compared. If a reply differs, the tests saw a wrong
 answer and accepted it: a real *survivor*. If none differs, the mutant is
 *equivalent on the tested inputs*. The kill rate is killed / (killed + survived).
 
-    python -m autograder.mutation hw2 [--max N] [--timeout S] [--jobs J] [--json]
+    autograder mutate hw2 [--max N] [--timeout S] [--jobs J] [--json]     (api.mutate)
 """
 from .children import ChildOutcome, run_in_children
-from .command import main
 from .operators import assignment_mutants, generate_mutants, sample, solution_regions
 from .replay import ATOL, RTOL, RecordingChannel, compare_replies, compare_values, replay
-from .report import (CRASHED, EQUIVALENT, KILLED, KILLED_STATUSES, SURVIVED, TIMEOUT, Mutant, MutantResult,
-                     MutationReport, format_report)
+from .report import (
+                     CRASHED,
+                     EQUIVALENT,
+                     KILLED,
+                     KILLED_STATUSES,
+                     SURVIVED,
+                     TIMEOUT,
+                     Mutant,
+                     MutantResult,
+                     MutationReport,
+                     format_report,
+)
 from .running import Recording, ReferenceTimeout, record_reference, run_mutation
 
 __all__ = ["ATOL", "CRASHED", "EQUIVALENT", "KILLED", "KILLED_STATUSES", "RTOL", "SURVIVED", "TIMEOUT",
            "ChildOutcome", "Mutant", "MutantResult", "MutationReport", "Recording", "RecordingChannel",
            "ReferenceTimeout", "assignment_mutants", "compare_replies", "compare_values", "format_report",
-           "generate_mutants", "main", "record_reference", "replay", "run_in_children", "run_mutation", "sample",
+           "generate_mutants", "record_reference", "replay", "run_in_children", "run_mutation", "sample",
            "solution_regions"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import selectors
 import signal
 import sys
@@ -57,8 +58,6 @@ def _prepare_child(tmp: str, timeout_s: float) -> None:
     if "torch" in sys.modules:  # torch's OpenMP pool hangs in a forked child unless reset to one thread
         sys.modules["torch"].set_num_threads(1)
     try:
-        import resource  # noqa: PLC0415
-
         with open("/proc/self/statm") as f:
             used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         resource.setrlimit(resource.RLIMIT_AS, (used + MEMORY_HEADROOM, resource.RLIM_INFINITY))

@@ -6,9 +6,10 @@ import copy
 from dataclasses import dataclass
 from typing import Iterator
 
+from autograder.authoring.stubs import BEGIN, END, make_stub
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
-from autograder.authoring.stubs import BEGIN, END, make_stub
+
 from .report import Mutant
 
 ARITH_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.isolation import wire
 from autograder.grading.protocol import ChannelWrapper, InProcessChannel
+from autograder.isolation import wire
 
 RTOL, ATOL = 1e-9, 1e-12  # replies closer than this are "the same" for equivalence
 

@@ -18,6 +18,7 @@ from autograder.grading.reference import ReferenceTimeout, restored_state
 from autograder.grading.reference import prepared as reference_entry
 from autograder.grading.reference import time_limit as _time_limit
 from autograder.grading.submissions import Prepared
+
 from .children import ChildOutcome, run_in_children
 from .operators import assignment_mutants, sample
 from .replay import RecordingChannel, replay

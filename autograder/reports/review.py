@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.reports import frames as R
 from autograder.core.course import Assignment, get_assignment
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
 from autograder.core.results import SubmissionResult
 from autograder.core.text import spreadsheet_csv, spreadsheet_plain_frame
+from autograder.reports import frames as R
 
 QUESTION, PROMPT, ANSWER, SCORE, COMMENT, NOTE = "question", "prompt", "answer", "score", "comment", "note"
 REVIEW_COLUMNS = [R.STUDENT_ID, QUESTION, R.POINTS, PROMPT, ANSWER, SCORE, COMMENT, NOTE]

@@ -13,7 +13,6 @@ from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
 
 
-
 def _line(text: str) -> str:
     """A student's text shown inside one line."""
     return terminal_safe(text, one_line=True)

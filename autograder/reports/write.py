@@ -9,16 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.isolation import backends as isolation
-from autograder.reports import frames as R
 from autograder.core.course import Assignment
-from autograder.reports.feedback import feedback_markdown
-from autograder.reports.review import read_sheet, review_frame, review_html
-from autograder.core.outfolder import (FEEDBACK_DIR, atomic_write, digest, record_feedback, remove_unreported,
-    written_feedback)
-from autograder.reports.plots import barh_svg, histogram_svg
+from autograder.core.outfolder import (
+    FEEDBACK_DIR,
+    atomic_write,
+    digest,
+    record_feedback,
+    remove_unreported,
+    written_feedback,
+)
 from autograder.core.results import SubmissionResult
 from autograder.core.text import spreadsheet_csv
+from autograder.isolation import backends as isolation
+from autograder.reports import frames as R
+from autograder.reports.feedback import feedback_markdown
+from autograder.reports.plots import barh_svg, histogram_svg
+from autograder.reports.review import read_sheet, review_frame, review_html
 
 
 def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
