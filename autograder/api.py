@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.authoring.release import stale_files, write_release
+from autograder.authoring.release import leaked_arguments, stale_files, write_release
 from autograder.core.course import get_assignment
 from autograder.core.results import SubmissionResult
 from autograder.grading.collect import HIDDEN, PUBLIC, collect
@@ -32,3 +32,8 @@ def release(name: str) -> list[Path]:
 def stale(name: str) -> list[Path]:
     """Generated files that no longer match the reference."""
     return stale_files(get_assignment(name))
+
+
+def leaks(name: str) -> list:
+    """Arguments the tests send to the student's code that equal a value they check."""
+    return leaked_arguments(get_assignment(name))

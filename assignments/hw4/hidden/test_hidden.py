@@ -262,7 +262,7 @@ def test_train_network_history_matches_oracle(submission, activation):
     hist1 = as_array(got["W1"], (steps + 1, *W1.shape), 'train_network()["W1"]')
     hist2 = as_array(got["W2"], (steps + 1, *W2.shape), 'train_network()["W2"]')
     losses = as_array(got["losses"], (steps + 1,), 'train_network()["losses"]')
-    assert close(hist1[0], W1, **DONT_TOUCH) and close(hist2[0], W2, **DONT_TOUCH), \
+    assert close(hist1[0], W1, **TIGHT) and close(hist2[0], W2, **TIGHT), \
         "entry 0 of train_network's history should be the weights before any step"
     for k in range(steps):
         new_W1, new_W2 = submission.train_step(x, t, hist1[k], hist2[k], lr, activation)
