@@ -27,7 +27,7 @@ from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import EntryNotes, read_entry
 from autograder.isolation.sandbox import Limits
 
-__all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "limits_for",
+__all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks", "limits_for",
            "list_assignments", "merge_manual", "mutate", "release", "stale"]
 
 
@@ -154,3 +154,10 @@ def stale(name: str) -> list[Path]:
     from autograder.authoring.release import stale_files  # noqa: PLC0415
 
     return stale_files(get_assignment(name))
+
+
+def leaks(name: str) -> list:
+    """Arguments the tests send to the student's code that equal a value they check (`release --check`)."""
+    from autograder.authoring.release import leaked_arguments  # noqa: PLC0415
+
+    return leaked_arguments(get_assignment(name))

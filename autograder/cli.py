@@ -146,7 +146,7 @@ def merge_manual_cmd(review, out_dir):
 
 @main.command()
 @click.argument("assignment", required=False)
-@click.option("--check", "check_only", is_flag=True, help="Only report stale templates; exit 1 if any.")
+@click.option("--check", "check_only", is_flag=True, help="Only report stale templates and tests that leak checked values; exit 1 if any.")
 def release(assignment, check_only):
     """Regenerate the student files (template .py and .ipynb, answers.md) from the reference.
 
@@ -158,10 +158,14 @@ def release(assignment, check_only):
     names = [assignment] if assignment else [a.name for a in api.list_assignments()]
     stale = {n: api.stale(n) for n in names}
     if check_only:
+        leaks = {n: api.leaks(n) for n in names}
         for name, paths in stale.items():
             for path in paths:
                 click.echo(f"stale: {path} (run `autograder release {name}`)")
-        sys.exit(ExitCode.NOT_GRADED if any(stale.values()) else ExitCode.OK)
+        for name, found in leaks.items():
+            for leak in found:
+                click.echo(f"leak: {name}: {leak} (the student's code must never get a value that a test checks)")
+        sys.exit(ExitCode.NOT_GRADED if any(stale.values()) or any(leaks.values()) else ExitCode.OK)
     for name in names:
         for path in api.release(name):
             click.echo(f"wrote {path}")

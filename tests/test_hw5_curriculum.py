@@ -275,7 +275,7 @@ MISTAKES = {
         "            self.grad = out.grad\n            other.grad = out.grad\n", "test_reused_node_accumulates"),
     "fails_backward_without_resetting_inner_nodes": (
         "            if node._prev:\n                node.grad = 0.0\n", "            pass\n",
-        "test_gradients_not_zeroed_between_backward_calls"),
+        "test_backward_resets_interior_gradients"),
     "fails_division_derivative": (
         "other.grad -= out.grad * self.data / other.data ** 2\n", "other.grad -= out.grad * self.data / other.data\n",
         "test_division_derivative"),

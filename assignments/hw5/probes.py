@@ -42,6 +42,11 @@ _UNARY = {
 
 def _build(leaves, steps):
     """The output node of `steps` over `leaves` (a list of nodes)."""
+    return _build_all(leaves, steps)[-1]
+
+
+def _build_all(leaves, steps):
+    """Every node of `steps` over `leaves` (a list of nodes): the leaves, then one node per step."""
     nodes = list(leaves)
     for op, *args in steps:
         if op in _BINARY:
@@ -54,7 +59,7 @@ def _build(leaves, steps):
             nodes.append(nodes[args[0]] ** args[1])
         else:
             nodes.append(_UNARY[op](nodes[args[0]]))
-    return nodes[-1]
+    return nodes
 
 
 def _leaves(mod, kind, values):
@@ -92,6 +97,17 @@ def repeated_backward(mod, kind, leaves, first, second, zero_between):
         out = _build(nodes, second)
     out.backward()
     return after_first, [n.grad for n in nodes]
+
+
+def interior_backward(mod, kind, leaves, steps):
+    """backward() twice on the output of one graph; the grads of the nodes the steps made (not the leaves'),
+    after the first call and after the second."""
+    nodes = _build_all(_leaves(mod, kind, leaves), steps)
+    interior = nodes[len(leaves):]
+    nodes[-1].backward()
+    after_first = [_snapshot(n.grad) for n in interior]
+    nodes[-1].backward()
+    return after_first, [n.grad for n in interior]
 
 
 def _stack_depth():

@@ -49,6 +49,14 @@ def stale_files(assignment: Assignment) -> list[Path]:
     return [path for path, text in generated_files(assignment).items() if not _current(path, text)]
 
 
+def leaked_arguments(assignment: Assignment) -> list:
+    """Arguments the tests send to the student's code that equal a value they check (see `leaks`): `release --check`
+    fails on any."""
+    from autograder.authoring.leaks import assignment_leaks  # noqa: PLC0415 (runs the reference: only when checking)
+
+    return assignment_leaks(assignment)
+
+
 def _current(path: Path, text: str) -> bool:
     if not path.is_file():
         return False

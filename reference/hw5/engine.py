@@ -221,12 +221,15 @@ class Value:
 
         Like torch: a leaf (a node with no inputs) ADDS to the gradient it
         already holds, so gradients accumulate across backward() calls until
-        zero_grad(); every other node starts again from 0 on each call, so
-        calling backward() twice on the same graph gives each leaf twice its
-        gradient. Seed this node with d(self)/d(self) = 1, then run every
-        node's `_backward` in reverse topological order.
+        zero_grad(). That holds for this node too when it is a leaf:
+        `v.backward()` on a leaf v adds 1 to `v.grad` (it does not set it to
+        1), so calling it twice leaves 2. Every other node starts again from
+        0 on each call, so calling backward() twice on the same graph gives
+        each leaf twice its gradient. Seed this node by adding
+        d(self)/d(self) = 1 to its grad, then run every node's `_backward`
+        in reverse topological order.
         """
-        # BEGIN SOLUTION: reset the interior nodes' grads, seed this node's grad with 1, run each _backward in reverse topological order
+        # BEGIN SOLUTION: reset the interior nodes' grads, add 1 to this node's grad (a leaf keeps what it held), run each _backward in reverse topological order
         order = topological_order(self)
         for node in order:
             if node._prev:
@@ -453,8 +456,9 @@ class Variable:
     def backward(self):
         """Fill `.grad` of every node this one depends on, exactly as `Value.backward` does.
 
-        Leaves add to the gradient they hold; every other node starts again
-        from zeros; this node is seeded with ones of its shape.
+        Leaves add to the gradient they hold (this node too, when it is a
+        leaf); every other node starts again from zeros; this node is seeded
+        by adding ones of its shape to its grad.
         """
         # BEGIN SOLUTION: as Value.backward, with arrays: reset the interior nodes' grads, seed this node with ones, walk in reverse
         order = topological_order(self)

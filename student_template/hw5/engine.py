@@ -190,13 +190,16 @@ class Value:
 
         Like torch: a leaf (a node with no inputs) ADDS to the gradient it
         already holds, so gradients accumulate across backward() calls until
-        zero_grad(); every other node starts again from 0 on each call, so
-        calling backward() twice on the same graph gives each leaf twice its
-        gradient. Seed this node with d(self)/d(self) = 1, then run every
-        node's `_backward` in reverse topological order.
+        zero_grad(). That holds for this node too when it is a leaf:
+        `v.backward()` on a leaf v adds 1 to `v.grad` (it does not set it to
+        1), so calling it twice leaves 2. Every other node starts again from
+        0 on each call, so calling backward() twice on the same graph gives
+        each leaf twice its gradient. Seed this node by adding
+        d(self)/d(self) = 1 to its grad, then run every node's `_backward`
+        in reverse topological order.
         """
-        # TODO: reset the interior nodes' grads, seed this node's grad with 1, run each _backward in reverse topological order
-        raise NotImplementedError("reset the interior nodes' grads, seed this node's grad with 1, run each _backward in reverse topological order")
+        # TODO: reset the interior nodes' grads, add 1 to this node's grad (a leaf keeps what it held), run each _backward in reverse topological order
+        raise NotImplementedError("reset the interior nodes' grads, add 1 to this node's grad (a leaf keeps what it held), run each _backward in reverse topological order")
 
     def zero_grad(self):
         """Set `.grad` to 0 on this node and on every node it depends on."""
@@ -384,8 +387,9 @@ class Variable:
     def backward(self):
         """Fill `.grad` of every node this one depends on, exactly as `Value.backward` does.
 
-        Leaves add to the gradient they hold; every other node starts again
-        from zeros; this node is seeded with ones of its shape.
+        Leaves add to the gradient they hold (this node too, when it is a
+        leaf); every other node starts again from zeros; this node is seeded
+        by adding ones of its shape to its grad.
         """
         # TODO: as Value.backward, with arrays: reset the interior nodes' grads, seed this node with ones, walk in reverse
         raise NotImplementedError("as Value.backward, with arrays: reset the interior nodes' grads, seed this node with ones, walk in reverse")

@@ -142,29 +142,64 @@ def _net_cases(seed):
     return [(rng.normal(size=6).tolist(), *rng.normal(scale=1.5, size=3).tolist()) for _ in range(3)]
 
 
-def _gradient_parts(seed):
-    """For each part, (student function name, args, torch oracle value): the gradients the sign and factor tests use."""
-    x, y, w = random_samples(seed, 1, 3)[0]
-    b = 0.5
-    y_hat = x * w + 1.0
-    net = _net_cases(seed)[0]
-    return {
-        "linear": ("linear_gradient", (x, y, w), [linear_oracle(x, y, w)]),
-        "bias": ("bias_gradients", (x, y, w, b), bias_oracle(x, y, w, b)),
-        "quadratic": ("quadratic_gradients", (x, y, w, -w, b), quadratic_oracle(x, y, w, -w, b)),
-        "network loss": ("net_loss_grad", (y_hat, y), [net_loss_grad_oracle(y_hat, y)]),
-        "network": ("net_backward", net, net_oracle(*net)),
-    }
+PART_FUNCTIONS = {  # part -> (the student's function, its torch oracle as a list of gradients)
+    "linear": ("linear_gradient", lambda *a: [linear_oracle(*a)]),
+    "bias": ("bias_gradients", lambda *a: bias_oracle(*a)),
+    "quadratic": ("quadratic_gradients", lambda *a: quadratic_oracle(*a)),
+    "network loss": ("net_loss_grad", lambda *a: [net_loss_grad_oracle(*a)]),
+    "network": ("net_backward", lambda *a: net_oracle(*a)),
+}
+PARTS = list(PART_FUNCTIONS)
 
 
-PARTS = ["linear", "bias", "quadratic", "network loss", "network"]
+def _part_args(part, values, miss):
+    """The arguments of `part`'s function for `values` (laid out as PREDICTIONS reads them), with y = y_hat - miss."""
+    y_hat = PREDICTIONS[part](values)
+    y = y_hat - miss
+    if part == "network":
+        return (list(values[:6]), values[6], values[7], y)
+    if part == "network loss":
+        return (y_hat, y)
+    return (values[0], y, *values[1:])
 
 
-def _call_part(submission, seed, part):
-    name, args, want = _gradient_parts(seed)[part]
+PREDICTIONS = {  # part -> the prediction y_hat of its inputs: x then the weights; y_hat itself; w1..w6, x1, x2
+    "linear": lambda v: v[0] * v[1],
+    "bias": lambda v: v[0] * v[1] + v[2],
+    "quadratic": lambda v: v[1] * v[0] ** 2 + v[2] * v[0] + v[3],
+    "network loss": lambda v: v[0],
+    "network": lambda v: net_y_hat(v[:6], v[6], v[7]),
+}
+SIZES = {"linear": 2, "bias": 3, "quadratic": 4, "network loss": 1, "network": 8}
+
+
+@functools.cache  # the same for every submission: made once per run (callers never modify it)
+def sign_samples(seed, part):
+    """Two samples of `part` whose every partial of y_hat is positive (x and the weights are), so that the sign of
+    each gradient is the sign of y_hat - y alone: the prediction is too large in one and too small in the other."""
+    values = tuple(float(v) for v in np.random.default_rng(seed).uniform(0.3, 1.5, size=SIZES[part]))
+    return tuple(_part_args(part, values, miss) for miss in (1.5, -1.5))
+
+
+@functools.cache  # the same for every submission: made once per run (callers never modify it)
+def factor_sample(seed, part):
+    """A sample of `part` where every partial of y_hat is 1 (x = 1; in the network x1 = x2 = 1, w5 = w6 = 1 and
+    h1 = h2 = 1): each gradient is then dL/dy_hat itself, and only the derivative of the square decides its size."""
+    rng = np.random.default_rng(seed)
+    w1, w3 = rng.uniform(-1.0, 2.0, size=2)
+    values = {"network": (w1, 1.0 - w1, w3, 1.0 - w3, 1.0, 1.0, 1.0, 1.0), "network loss": (w1,)}.get(
+        part, (1.0, *rng.uniform(-1.0, 1.0, size=SIZES[part] - 1)))
+    miss = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)
+    return _part_args(part, tuple(float(v) for v in values), float(miss))
+
+
+def _call_part(submission, part, args):
+    """(function name, the student's gradients, torch's) of `part` at `args`, as flat arrays."""
+    name, oracle_of = PART_FUNCTIONS[part]
+    want = np.asarray(oracle_of(*args), dtype=float)
     got = as_array(submission.call(name, *args), what=name).reshape(-1)
-    assert got.shape == (len(want),), f"{name} should return {len(want)} number(s)"
-    return name, got, np.asarray(want)
+    assert got.shape == want.shape, f"{name} should return {want.size} number(s)"
+    return name, got, want
 
 
 # ---------------------------------------------------------------------------
@@ -184,22 +219,19 @@ def test_linear_gradient_matches_torch(submission, case):
 @pytest.mark.parametrize("part", PARTS)
 @pytest.mark.parametrize("seed", [3, 4])
 def test_gradient_sign_is_not_flipped(submission, seed, part):
-    """Ask which way the loss changes when the prediction is too large, and check that your gradients agree (even where the loss is written with y first)."""
-    name, got, want = _call_part(submission, seed, part)
-    clear = np.abs(want) > 1e-3
-    ratio = np.abs(got[clear]) / np.abs(want[clear])
-    # Right up to the factor two that test_gradient_has_factor_two checks: this test is about the sign alone.
-    assert all(any(np.isclose(r, f, rtol=1e-4) for f in (0.5, 1.0, 2.0)) for r in ratio), \
-        f"{name}: the gradient is off by more than a missing factor of two, so its sign cannot be judged"
-    assert np.all(np.sign(got[clear]) == np.sign(want[clear])), \
-        f"{name}: a gradient points the wrong way (is the difference taken in the right order?)"
+    """Ask which way the loss changes when the prediction is too large or too small, and check that your gradients agree (even where the loss is written with y first)."""
+    for args in sign_samples(seed, part):
+        name, got, want = _call_part(submission, part, args)
+        # Every partial of y_hat is positive here: only the sign of dL/dy_hat can make a gradient point the wrong way.
+        assert np.all(np.sign(got) == np.sign(want)), \
+            f"{name}: a gradient points the wrong way (is the difference taken in the right order?)"
 
 
 @pytest.mark.parametrize("part", PARTS)
 @pytest.mark.parametrize("seed", [5, 6])
 def test_gradient_has_factor_two(submission, seed, part):
-    """Check the size of each gradient, not only its direction: differentiate the square itself carefully, then apply the chain rule."""
-    name, got, want = _call_part(submission, seed, part)
+    """Check the size of each gradient, not only its direction: at x = 1 every partial of y_hat is 1, so the size comes from the derivative of the square alone."""
+    name, got, want = _call_part(submission, part, factor_sample(seed, part))
     assert close(np.abs(got), np.abs(want)), f"{name}: the gradient has the wrong size (the derivative of the square?)"
 
 
@@ -212,25 +244,27 @@ def test_linear_training_matches_torch(submission, seed):
     want_w, want_grads = train_oracle(xs, ys, w0, lr, epochs)
     w, grads = submission.train_linear(xs, ys, w0, lr, epochs)
     grads = as_array(grads, shape=(epochs * len(xs),), what="the gradients from train_linear")
-    assert close(grads, want_grads), "the recorded gradients differ: is each one taken at the weight of that moment, in sample order?"
+    assert close(grads, want_grads), ("the recorded gradients differ: is each one taken at the weight of that moment, in "
+                                      "sample order? (they come from your linear_gradient: if its test fails, fix that first)")
     assert close(as_float(w, what="the weight from train_linear"), want_w), "the final weight differs after a few epochs"
 
 
 @pytest.mark.parametrize("where", ["train_linear", "net_sgd_step"])
 def test_update_subtracts_the_gradient(submission, where):
-    """Gradient descent moves each weight against its gradient, so that the loss goes down."""
+    """Gradient descent moves each weight against its gradient, so that the loss goes down (judged against your own gradients)."""
     if where == "train_linear":
-        x, y, w0, lr = 1.5, -2.0, 0.8, 0.1
-        w, _ = submission.train_linear([x], [y], w0, lr, 1)
+        w0, lr = 0.8, 0.1
+        w, grads = submission.train_linear([1.5], [-2.0], w0, lr, 1)
         moved = np.array([as_float(w, what="the weight from train_linear") - w0])
-        grad = np.array([linear_oracle(x, y, w0)])
+        grad = as_array(grads, shape=(1,), what="the gradients from train_linear")
     else:
         w0, x1, x2, y = [0.3, -0.6, 0.9, 0.2, -0.4, 0.7], 1.2, -0.8, 2.0
         new = as_array(submission.net_sgd_step(w0, x1, x2, y, 0.01), shape=(6,), what="net_sgd_step")
-        moved, grad = new - np.array(w0), np.array(net_oracle(w0, x1, x2, y))
+        moved = new - np.array(w0)
+        grad = as_array(submission.net_backward(w0, x1, x2, y), shape=(6,), what="net_backward")
     clear = np.abs(grad) > 1e-3
-    assert np.all(np.sign(moved[clear]) == -np.sign(grad[clear])), \
-        f"{where}: a weight moved up its gradient, making the loss larger"
+    assert np.any(clear) and np.all(np.sign(moved[clear]) == -np.sign(grad[clear])), \
+        f"{where}: a weight did not move against its own gradient (the one your code computed), so the loss would grow"
 
 
 # ---------------------------------------------------------------------------
@@ -275,22 +309,22 @@ def test_network_gradients_match_torch(submission, case):
 
 @pytest.mark.parametrize("seed", [22, 23])
 def test_step_uses_gradients_from_before_the_update(submission, seed):
-    """With a large learning rate, every gradient of one step must be taken at the old weights: compute all six before changing any weight."""
+    """With a large learning rate, every gradient of one step must be taken at the old weights: compute all six before changing any weight (judged against your own net_backward at the old weights)."""
     w, x1, x2, y = _net_cases(seed)[0]
     lr = 0.5
-    want = np.array(w) - lr * np.array(net_oracle(w, x1, x2, y))
+    grads = as_array(submission.net_backward(w, x1, x2, y), shape=(6,), what="net_backward")
     got = as_array(submission.net_sgd_step(w, x1, x2, y, lr), shape=(6,), what="net_sgd_step")
-    assert close(got, want), "the step's new weights differ: was a weight updated before another weight's gradient was taken?"
+    assert close(got, np.array(w) - lr * grads), \
+        "the step's new weights are not w - lr * net_backward(w): was a weight updated before another weight's gradient was taken?"
 
 
 def test_step_does_not_mutate_weights(submission):
     """net_sgd_step returns a new list of weights; the caller's list must be left as it was."""
     w, x1, x2, y = [0.3, -0.6, 0.9, 0.2, -0.4, 0.7], 1.2, -0.8, 2.0
     new, args, _ = submission.call_with_inputs("net_sgd_step", list(w), x1, x2, y, 0.1)
-    want = np.array(w) - 0.1 * np.array(net_oracle(tuple(w), x1, x2, y))
-    assert close(as_array(new, shape=(6,), what="net_sgd_step"), want), \
-        "net_sgd_step must return the right new weights for this test to check that it leaves its inputs alone"
-    assert close(as_array(args[0], shape=(6,), what="the weights passed in"), w), \
+    new = as_array(new, shape=(6,), what="net_sgd_step")
+    assert not close(new, w, rtol=0.0, atol=1e-12), "net_sgd_step should return the weights after a step, which differ from the given ones"
+    assert close(as_array(args[0], shape=(6,), what="the weights passed in"), w, rtol=0.0, atol=0.0), \
         "net_sgd_step changed the list of weights it was given: build and return a new list instead"
 
 
@@ -394,6 +428,10 @@ def _mode_cases(case):
     return [random_graph(60 + int(case[-1]), 3, 6)]
 
 
+USES = {"forward_mode_gradient": " (it runs on your Dual class: if the dual-number tests fail, fix those first)",
+        "reverse_mode_gradient": " (check local_derivatives, and that every use of a value adds to its adjoint)"}
+
+
 @pytest.mark.parametrize("mode", ["forward_mode_gradient", "reverse_mode_gradient"], ids=["forward", "reverse"])
 @pytest.mark.parametrize("case", ["example", "random1", "random2"])
 def test_modes_agree_with_torch(submission, case, mode):
@@ -403,25 +441,35 @@ def test_modes_agree_with_torch(submission, case, mode):
         want = graph_oracle(graph, params)
         assert isinstance(gradient, dict) and list(gradient) == list(want), \
             f"{mode}: the gradient should be a dict keyed by the parameter names, in order"
-        assert close(list(gradient.values()), list(want.values())), f"{mode}: the gradient differs from autograd's"
+        assert close(list(gradient.values()), list(want.values())), f"{mode}: the gradient differs from autograd's{USES[mode]}"
 
 
-REUSE_GRAPHS = [
+REUSE_GRAPHS = [  # (a graph that reuses values, its parameters, the same graph with a copy of the value per use)
     # x used twice by one node and again by another
-    ([("sq", "mul", ("x", "x")), ("f", "add", ("sq", "x"))], {"x": -1.3}),
-    # s used by two nodes, once of them twice
+    ([("sq", "mul", ("x", "x")), ("f", "add", ("sq", "x"))], {"x": -1.3},
+     [("sq", "mul", ("x1", "x2")), ("f", "add", ("sq", "x3"))]),
+    # s used by two nodes, one of them twice
     ([("s", "sin", ("x",)), ("t", "mul", ("s", "s")), ("u", "add", ("t", "s")), ("f", "mul", ("u", "y"))],
-     {"x": 0.9, "y": -2.0}),
+     {"x": 0.9, "y": -2.0},
+     [("s1", "sin", ("x1",)), ("s2", "sin", ("x2",)), ("s3", "sin", ("x3",)), ("t", "mul", ("s1", "s2")),
+      ("u", "add", ("t", "s3")), ("f", "mul", ("u", "y"))]),
 ]
+
+
+def _copies(params):
+    """The parameters of a split graph: x1, x2, x3 are copies of x; the other parameters stay as they are."""
+    return {**{f"x{i}": params["x"] for i in (1, 2, 3)}, **{k: v for k, v in params.items() if k != "x"}}
 
 
 @pytest.mark.parametrize("which", [0, 1])
 def test_reverse_mode_accumulates_reused_nodes(submission, which):
-    """When a value feeds several nodes (or one node twice), its adjoint is the sum of every use's contribution."""
-    graph, params = REUSE_GRAPHS[which]
+    """When a value feeds several nodes (or one node twice), its adjoint is the sum of every use's contribution: your gradient of x must be the sum of your gradients of x's copies when each use gets a copy of its own."""
+    graph, params, split = REUSE_GRAPHS[which]
     gradient, _ = submission.reverse_mode_gradient(graph, params)
-    want = graph_oracle(graph, params)
-    assert isinstance(gradient, dict) and list(gradient) == list(want), \
-        "reverse_mode_gradient: the gradient should be a dict keyed by the parameter names, in order"
-    assert close(list(gradient.values()), list(want.values())), \
+    copies, _ = submission.reverse_mode_gradient(split, _copies(params))
+    for got, names in ((gradient, list(params)), (copies, list(_copies(params)))):
+        assert isinstance(got, dict) and list(got) == names, \
+            "reverse_mode_gradient: the gradient should be a dict keyed by the parameter names, in order"
+    summed = sum(as_float(copies[f"x{i}"], what="a copy's gradient") for i in (1, 2, 3))
+    assert close(as_float(gradient["x"], what="the gradient of x"), summed), \
         "a value used more than once gets the wrong gradient: does every use contribute?"

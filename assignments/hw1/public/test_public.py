@@ -61,8 +61,8 @@ def test_network_published_example(submission):
 def test_network_published_step(submission):
     """The worked two-layer example: one SGD step with lr = 0.01 gives the published new w5 and w1."""
     new = as_array(submission.net_sgd_step(NET_W, NET_X1, NET_X2, NET_Y, LR), shape=(6,), what="net_sgd_step")
-    assert close(new[4], 0.958), "the new w5 differs from the worked example"
-    assert close(new[0], 0.979), "the new w1 differs from the worked example"
+    assert close(new[4], 0.958), "the new w5 differs from the worked example (the step takes net_backward's gradients)"
+    assert close(new[0], 0.979), "the new w1 differs from the worked example (the step takes net_backward's gradients)"
 
 
 def test_modes_return_gradient_and_steps(submission):

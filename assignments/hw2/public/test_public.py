@@ -85,9 +85,9 @@ def test_case_a_one_step(submission, update_biases):
     grads = submission.backward(X_A, T_A, W1_A, B1_A, W2_A, B2_A)
     new = submission.update(case_a_params(), grads, LR_A, update_biases=update_biases)
     assert close(new["W1"], [[0.149781, 0.199561], [0.249751, 0.299502]], **PUBLISHED), \
-        "Case A: W1 after one step differs from the worked example"
+        "Case A: W1 after one step differs from the worked example (the step takes backward's gradients)"
     assert close(new["W2"], [[0.358916, 0.408666], [0.511301, 0.561370]], **PUBLISHED), \
-        "Case A: W2 after one step differs from the worked example"
+        "Case A: W2 after one step differs from the worked example (the step takes backward's gradients)"
     b1, b2 = ([0.345614, 0.345023], [0.530751, 0.619049]) if update_biases else (B1_A, B2_A)
     assert close(new["b1"], b1, **PUBLISHED), "Case A: b1 after one step is not what it should be"
     assert close(new["b2"], b2, **PUBLISHED), "Case A: b2 after one step is not what it should be"
@@ -101,19 +101,19 @@ def test_case_b_worked_example(submission):
     new_w = as_array(new_w, (8,), "the new weights w1..w8")
     w1, w2, w3, w4, w5, w6, w7, w8 = range(8)
     assert close(new_w[[w1, w3, w2, w4]], [0.208421, 0.505053, -0.412607, 0.592436], **PUBLISHED), \
-        "Case B: the first-layer weights (w1, w3, w2, w4) after one step differ from the worked example"
+        "Case B: the first-layer weights (w1, w3, w2, w4) after one step differ from the worked example (case_b_step uses your backward and update)"
     assert close(new_w[[w5, w7, w6, w8]], [0.065367, -0.330495, -0.583866, 0.726155], **PUBLISHED), \
-        "Case B: the second-layer weights (w5, w7, w6, w8) after one step differ from the worked example"
+        "Case B: the second-layer weights (w5, w7, w6, w8) after one step differ from the worked example (case_b_step uses your backward and update)"
 
 
 def test_numeric_gradients_case_a(submission):
-    """numeric_gradients on Case A (one sample) agrees with the published gradients."""
+    """numeric_gradients on Case A (one sample) agrees with the published gradients (it evaluates your forward_batch and batch_loss: if their tests fail, fix those first)."""
     numeric = submission.numeric_gradients(X_A, T_A, case_a_params())
     assert close(numeric["W2"], [[0.082167, 0.082668], [-0.022603, -0.022740]], **PUBLISHED), \
-        "numeric dE/dW2 of Case A differs from the worked example"
+        "numeric dE/dW2 of Case A differs from the worked example (numeric_gradients evaluates your forward_batch and batch_loss)"
     assert close(numeric["W1"], [[0.000439, 0.000877], [0.000498, 0.000995]], **PUBLISHED), \
-        "numeric dE/dW1 of Case A differs from the worked example"
+        "numeric dE/dW1 of Case A differs from the worked example (numeric_gradients evaluates your forward_batch and batch_loss)"
     assert close(numeric["b2"], [0.138499, -0.038098], **PUBLISHED), \
-        "numeric dE/db2 of Case A differs from the worked example"
+        "numeric dE/db2 of Case A differs from the worked example (numeric_gradients evaluates your forward_batch and batch_loss)"
     assert close(numeric["b1"], [0.008771, 0.009954], **PUBLISHED), \
-        "numeric dE/db1 of Case A differs from the worked example"
+        "numeric dE/db1 of Case A differs from the worked example (numeric_gradients evaluates your forward_batch and batch_loss)"
