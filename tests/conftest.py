@@ -103,3 +103,30 @@ def write_class(folder: Path, course: Path, students: dict[str, str]) -> Path:
             text = (course / "student_template" / "toy" / "toy.py").read_text()
         (folder / f"{sid}.py").write_text(text)
     return folder
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_module(path: Path, name: str):
+    """The module at `path`, imported afresh under `name`, writing no bytecode into the repo."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    written = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = written
+    return module
+
+
+def reference_module(assignment: str):
+    """The reference solution of one of this course's assignments, as a module (the curriculum tests' `ref`)."""
+    from autograder.core.course import get_assignment
+
+    a = get_assignment(assignment, ROOT)
+    return load_module(a.reference_dir / a.files[0], f"{assignment}_reference_{Path(a.files[0]).stem}")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.core.course import get_assignment
+from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.grading.reference import prepared, run_reference
 
 ROOT = Path(__file__).resolve().parent.parent

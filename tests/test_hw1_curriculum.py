@@ -4,13 +4,13 @@ The reference is imported straight from its file; the numbers are the ones
 CURRICULUM.md publishes for hw1, checked to an absolute tolerance of 1e-4.
 """
 import ast
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+
+from tests.conftest import reference_module
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw1" / "chain_rule.py"
@@ -25,15 +25,7 @@ NET_X1, NET_X2, NET_Y, NET_LR = 0.5, 1.0, 0.8, 0.01
 
 @pytest.fixture(scope="module")
 def ref():
-    spec = importlib.util.spec_from_file_location("hw1_reference_chain_rule", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    written = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True  # no __pycache__ in the repo
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = written
-    return module
+    return reference_module("hw1")
 
 
 # ---------------------------------------------------------------- the published numbers

@@ -3,11 +3,12 @@
 The reference is imported straight from its file; the numbers are the ones
 CURRICULUM.md publishes (6 decimals, so an absolute tolerance of 1e-6).
 """
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import reference_module
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw2" / "backprop.py"
@@ -29,10 +30,7 @@ W_B = np.array([0.2, -0.4, 0.5, 0.6, 0.1, -0.5, -0.3, 0.8])
 
 @pytest.fixture(scope="module")
 def ref():
-    spec = importlib.util.spec_from_file_location("hw2_reference_backprop", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return reference_module("hw2")
 
 
 def case_a_args():

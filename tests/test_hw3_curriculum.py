@@ -6,7 +6,6 @@ linear model) or follows from it by arithmetic. The grading checks run the
 assignment's public and hidden tests in this process (`isolated=False`), on
 the reference, the template, and fixture submissions written under tmp_path.
 """
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import torch
 
 from autograder import api
 from autograder.core.course import get_assignment
+from tests.conftest import reference_module
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw3" / "torch_nets.py"
@@ -28,10 +28,7 @@ CASE_B = dict(x=[0.5, 0.3], t=[0.23, -0.07], w=[0.2, -0.4, 0.5, 0.6, 0.1, -0.5, 
 
 @pytest.fixture(scope="module")
 def ref():
-    spec = importlib.util.spec_from_file_location("hw3_reference_torch_nets", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return reference_module("hw3")
 
 
 def assert_published(got, want, atol=PUBLISHED):

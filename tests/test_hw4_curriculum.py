@@ -5,7 +5,6 @@ are the course notes' (tolerance 1e-4 unless said); the behaviours (a rate
 below the stability limit converges, above it diverges) follow from theory,
 not from the reference's own output.
 """
-import importlib.util
 import math
 from pathlib import Path
 
@@ -14,16 +13,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.conftest import reference_module
+
 ROOT = Path(__file__).resolve().parent.parent
 TOL = dict(rtol=0.0, atol=1e-4)
 
 
 @pytest.fixture(scope="module")
 def ref():
-    spec = importlib.util.spec_from_file_location("hw4_reference_experiments", ROOT / "reference/hw4/experiments.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return reference_module("hw4")
 
 
 def case_b(ref):

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from autograder.isolation import wire
-from autograder.cli import main
-from autograder.core.course import list_assignments, load_assignment
 from autograder.authoring.leaks import Answer, Call, Returned, find_leaks
 from autograder.authoring.release import leaked_arguments, write_release
+from autograder.cli import main
+from autograder.core.course import list_assignments, load_assignment
+from autograder.isolation import wire
 
 X = np.array([0.31415926, -1.27182818, 0.57721566])  # no short literals: those are trivial
 
