@@ -44,7 +44,7 @@ from autograder.grading import one
 from autograder.grading.collect import collect
 from autograder.grading.one import grade_one
 from autograder.grading.submissions import read_entry
-from autograder.isolation import sandbox as sandbox_module
+from autograder.isolation import channel as sandbox_module
 from autograder.isolation.sandbox import Limits, Sandbox
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"

@@ -13,8 +13,7 @@ import pytest
 from autograder.api import grade_batch
 from autograder.core.errors import AutograderError
 from autograder.isolation import backends as isolation
-from autograder.isolation import confine
-from autograder.isolation import sandbox as sandbox_module
+from autograder.isolation import confine, uids
 from autograder.isolation.sandbox import Sandbox
 from tests.conftest import write_class
 
@@ -132,12 +131,12 @@ needs_root = pytest.mark.skipif(not ROOT, reason="root's uid-block locks: only a
 @needs_root
 def test_the_uid_lock_folder_is_made_root_only(tmp_path, monkeypatch):
     folder = tmp_path / "locks"
-    monkeypatch.setattr(sandbox_module, "UID_LOCK_FOLDERS", (folder,))
-    fd, base = sandbox_module._lock_uid_block()
+    monkeypatch.setattr(uids, "UID_LOCK_FOLDERS", (folder,))
+    fd, base = uids.lock_uid_block()
     os.close(fd)
     st = os.lstat(folder)
     assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o700
-    assert base >= sandbox_module.UID_BASE
+    assert base >= uids.UID_BASE
 
 
 @needs_root
@@ -149,16 +148,16 @@ def test_a_lock_folder_that_is_a_link_or_someone_elses_is_never_used(tmp_path, m
     theirs = tmp_path / "theirs"
     theirs.mkdir(mode=0o777)
     os.chown(theirs, 12345, 12345)
-    monkeypatch.setattr(sandbox_module, "UID_LOCK_FOLDERS", (link, theirs))
+    monkeypatch.setattr(uids, "UID_LOCK_FOLDERS", (link, theirs))
     with pytest.raises(AutograderError, match="no safe folder for the sandbox's uid locks"):
-        sandbox_module._lock_uid_block()
+        uids.lock_uid_block()
     assert list(elsewhere.iterdir()) == [] and list(theirs.iterdir()) == []
 
 
 @pytest.mark.skipif(ROOT, reason="run as an ordinary user (.ci/run does): root takes uid locks")
 def test_an_ordinary_users_run_takes_no_uid_lock(toy_course, tmp_path, monkeypatch):
     """A run as root leaves its lock folder behind; an ordinary user's run never looks at one."""
-    monkeypatch.setattr(sandbox_module, "UID_LOCK_FOLDERS", (tmp_path / "root-only",))
+    monkeypatch.setattr(uids, "UID_LOCK_FOLDERS", (tmp_path / "root-only",))
     (tmp_path / "root-only").mkdir(mode=0o000)
     subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference"})
     batch = grade_batch("toy", subs, tmp_path / "out", jobs=1)

@@ -10,7 +10,7 @@ from autograder.grading.collect import collect
 from autograder.grading.one import grade_one
 from autograder.grading.planning import record_plan
 from autograder.grading.submissions import read_entry
-from autograder.isolation import sandbox as sandbox_module
+from autograder.isolation import channel as sandbox_module
 from autograder.isolation.sandbox import Limits, Sandbox
 
 TOML = """

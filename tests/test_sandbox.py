@@ -38,7 +38,7 @@ def _kill_keepers_at_start(monkeypatch, times: int, zygote_too: bool = False) ->
     import os
     import signal
 
-    from autograder.isolation import sandbox as sandbox_module
+    from autograder.isolation import channel as sandbox_module
 
     killed: list[int] = []
     original = sandbox_module.SandboxChannel._start

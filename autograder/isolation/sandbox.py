@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import functools
 import importlib.util
 import os
 import shutil
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -33,16 +31,13 @@ from pathlib import Path
 from typing import Iterator
 
 from autograder.core.course import default_course_root
-from autograder.core.errors import AutograderError, GraderFailed, SubmissionCrashed, SubmissionTimeout
-from autograder.isolation import backends, cgroups, confine, wire
+from autograder.core.errors import AutograderError, GraderFailed
+from autograder.isolation import backends, cgroups, confine
+from autograder.isolation.channel import ASK_TIMEOUT_S, Peer, SandboxChannel, read_head
+from autograder.isolation.uids import UID_BLOCK, lock_uid_block
 
 WORKDIR_INSIDE = "/submission"
-# The uid blocks are locked in root's own folder (below); earlier versions locked them in the shared temp folder and used
-# 1_900_000_000 on: this range never meets theirs, so a run of each at once cannot share students' uids.
-UID_BASE, UID_BLOCK, UID_BLOCKS = 1_700_000_000, 64, 4096
-UID_LOCK_FOLDERS = (Path("/run/autograder-uids"), Path(tempfile.gettempdir()) / "autograder-uids-root")
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
-ASK_TIMEOUT_S = 60.0  # a keeper's or the zygote's answer (forking a warm torch process can take a while)
 
 
 @dataclass(frozen=True)
@@ -58,35 +53,6 @@ class Limits:
     nofile: int = 64
     max_reply_mb: int = 64
     max_output_kb: int = 64
-
-
-class _Peer:
-    """One end of the grader's talk with the zygote or a keeper: a request, then its answer."""
-
-    def __init__(self, sock: socket.socket, pid: int = 0):
-        self.sock, self.pid = sock, pid
-        self.reader = wire.FrameReader(sock, 1 << 24)
-        self.lock = threading.Lock()
-
-    def ask(self, message: dict, fds: list[int] = (), timeout: float = ASK_TIMEOUT_S) -> dict:
-        """The answer to `message`; `GraderFailed` if the peer is gone, silent or says it failed."""
-        with self.lock:
-            try:
-                wire.send_message(self.sock, message, fds)
-                return self.answer(timeout)
-            except (OSError, wire.WireError) as exc:
-                raise GraderFailed(f"the sandbox's {message.get('op')} failed: {type(exc).__name__}: {exc}") from None
-
-    def answer(self, timeout: float = ASK_TIMEOUT_S) -> dict:
-        reply = wire.recv_message(self.reader, time.monotonic() + timeout)
-        if type(reply) is not dict:
-            raise GraderFailed("a process of the sandbox ended")
-        if "error" in reply:
-            raise GraderFailed(f"the sandbox failed: {reply['error']}")
-        return reply
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 class _Gate:
@@ -157,8 +123,8 @@ class Sandbox:
         self._lock = threading.Lock()
         self._gate = _Gate()
         self._proc: subprocess.Popen | None = None
-        self._zygote: _Peer | None = None
-        self._keepers: dict[int, _Peer] = {}
+        self._zygote: Peer | None = None
+        self._keepers: dict[int, Peer] = {}
         self._tmp: Path | None = None
         self._groups: cgroups.SlotGroups | None = None
 
@@ -184,7 +150,7 @@ class Sandbox:
         (self._tmp / "root").mkdir(mode=0o755)
         (self._tmp / "probe").mkdir(mode=0o755)
         if os.geteuid() == 0:
-            self._uid_lock, self.base_uid = _lock_uid_block()
+            self._uid_lock, self.base_uid = lock_uid_block()
         self._start_zygote()
 
     def _start_zygote(self) -> None:
@@ -196,7 +162,7 @@ class Sandbox:
              *(() if self.torch else ("--no-torch",))],
             pass_fds=[child.fileno()], cwd=self._tmp, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
         child.close()
-        self._zygote = _Peer(parent, self._proc.pid)
+        self._zygote = Peer(parent, self._proc.pid)
         self._zygote_ready = False
 
     def _await_zygote(self) -> None:
@@ -275,14 +241,14 @@ class Sandbox:
                 "limits": dataclasses.asdict(self.limits),
                 "watch_mb": self.limits.memory_mb + cgroups.SLACK_MB if watch else 0}
 
-    def _new_keeper(self, config: dict) -> _Peer:
+    def _new_keeper(self, config: dict) -> Peer:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with self._lock:
                 pid = self._zygote.ask({"op": "keeper", "config": config}, fds=[theirs.fileno()])["pid"]
         finally:
             theirs.close()
-        keeper = _Peer(mine, pid)
+        keeper = Peer(mine, pid)
         try:
             keeper.pid = keeper.answer()["pid"]  # its first word: ready (or why not)
         except GraderFailed:
@@ -340,7 +306,7 @@ class Sandbox:
         """The backend and what it amounts to, for the summary, the report and each result."""
         return backends.label(self.backend)
 
-    def keeper(self, slot: int) -> _Peer:
+    def keeper(self, slot: int) -> Peer:
         """The slot's keeper, started on first use."""
         keeper = self._keepers.get(slot)
         if keeper is None:
@@ -376,7 +342,7 @@ class Sandbox:
             finally:
                 if channel is not None:
                     channel.close(quiet=True)
-                    channel.output = _read_head(output_path, self.limits.max_output_kb * 1024)
+                    channel.output = read_head(output_path, self.limits.max_output_kb * 1024)
                 shutil.rmtree(workdir, ignore_errors=True)
                 output_path.unlink(missing_ok=True)
 
@@ -403,140 +369,6 @@ class Sandbox:
         if uid is not None:
             for path in (workdir, *workdir.iterdir()):
                 os.chown(path, uid, uid)
-
-
-class SandboxChannel:
-    """Requests to one submission's confined process; (re)starts it on demand, kills it on any trouble.
-
-    With a `plan` (see `planning`), the first planned call sends the whole plan; the process then
-    answers every planned call in order, and each request reads its answer from the stream (answers
-    of calls a test no longer asks for are kept aside). A request the plan does not have, or any
-    trouble with an answer it did not ask for, ends the plan: from there on, one call at a time.
-    """
-
-    def __init__(self, sandbox: Sandbox, slot: int, spawn: dict, output_path: Path, deadline: float, plan=None):
-        self._sandbox, self._slot, self._spawn = sandbox, slot, spawn
-        self._output_path, self._deadline = output_path, deadline
-        self.deadline, self.output = deadline, ""  # what it printed: set once it is closed
-        self._sock: socket.socket | None = None
-        self._reader: wire.FrameReader | None = None
-        self._plan, self._sent, self._next = plan, False, 0
-        self._spare: dict[bytes, list[dict]] = {}  # answers read ahead that no test has asked for yet
-
-    def _start(self) -> None:
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        out_fd = os.open(self._output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-        try:
-            self._sandbox.keeper(self._slot).ask(self._spawn, fds=[theirs.fileno(), out_fd])
-        finally:
-            theirs.close()
-            os.close(out_fd)
-        self._sock = mine
-        self._reader = wire.FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
-
-    def request(self, message: dict, frame: bytes | None = None) -> dict:
-        what = f"`{message['name']}`" if "name" in message else "importing your file"
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
-        frame = frame or wire.dumps(message)
-        if self._spare.get(frame):
-            return self._spare[frame].pop(0)
-        if self._plan is not None and (self._sent or message.get("op") != "functions"):
-            reply = self._from_plan(frame, what)
-            if reply is not None:
-                return reply
-        if self._sock is None:
-            self._start()
-        end = self._end(time.monotonic())  # for the whole reply: a trickle of bytes must not extend it
-        try:
-            self._sock.settimeout(max(0.001, end - time.monotonic()))
-            self._sock.sendall(frame)
-        except OSError:
-            pass  # the process is gone, or not reading: reading the answer says which
-        return self._read(what, end)
-
-    def _end(self, start: float) -> float:
-        """When an answer asked for at `start` is late: the call time limit later, or the submission's end."""
-        return min(self._deadline, start + self._sandbox.limits.call_timeout_s)
-
-    def _late(self, what: str, end: float) -> str:
-        if end >= self._deadline:
-            return f"{what} did not finish: the submission used up its total time limit"
-        return f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s"
-
-    def _from_plan(self, frame: bytes, what: str) -> dict | None:
-        """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
-        plan = self._plan
-        target = next((i for i in plan.positions.get(frame, ()) if i >= self._next), None)
-        if self._sock is None:
-            self._start()
-        if not self._sent:
-            self._sent, self._last = True, time.monotonic()
-            try:
-                self._sock.sendall(plan.message)
-            except OSError:
-                pass
-        try:
-            while self._next < (len(plan) if target is None else target):
-                skipped = plan.frames[self._next]
-                self._spare.setdefault(skipped, []).append(self._read_planned("a call sent ahead"))
-        except (SubmissionTimeout, SubmissionCrashed):
-            self._plan = None  # closed by _read: this request runs again, alone, in a fresh process
-            return None
-        if target is None:
-            self._plan = None  # every planned answer is read: the process waits for the next request
-            return None
-        try:
-            return self._read_planned(what)
-        finally:
-            if self._sock is None or self._next == len(plan):
-                self._plan = None
-
-    def _read_planned(self, what: str) -> dict:
-        """The next planned answer: each gets the call time limit from when the one before it arrived."""
-        reply = self._read(what, self._end(max(time.monotonic(), self._last)))
-        self._next += 1
-        self._last = time.monotonic()
-        return reply
-
-    def _read(self, what: str, end: float) -> dict:
-        """The next answer on the channel, by the monotonic time `end`; the process is killed on any trouble.
-
-        A process that ended is blamed on the submission only once its keeper confirms it is alive and has
-        cleaned up: if the keeper is gone too, the grader failed (`GraderFailed`), not the student."""
-        try:
-            body = self._reader.read(end)
-        except wire.FrameTooBig:
-            self.close()
-            raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
-        except socket.timeout:
-            self.close()
-            raise SubmissionTimeout(self._late(what, end)) from None
-        except (EOFError, ConnectionError, OSError):
-            self.close()
-            raise SubmissionCrashed(f"the process running your code ended during {what} "
-                                    "(os._exit, a crash, or the CPU or memory limit)") from None
-        try:
-            return wire.loads(body)
-        except ValueError as exc:  # WireError, and what json itself raises (an integer of 5000 digits)
-            self.close()
-            raise SubmissionCrashed(f"{what} sent back malformed data ({exc})") from None
-
-    def close(self, quiet: bool = False) -> None:
-        """Have the keeper end the process and everything it started; safe to call twice. `GraderFailed` if
-        the keeper is gone (unless `quiet`: the results are in, and the next use starts a new keeper)."""
-        if self._sock is None:
-            return
-        self._sock.close()
-        self._sock = self._reader = None
-        self._plan = None  # a new process starts without it: one call at a time
-        try:
-            self._sandbox.keeper(self._slot).ask({"op": "kill"})
-        except GraderFailed:
-            if not quiet:
-                raise
-            self._sandbox._keepers.pop(self._slot, None)
 
 
 @functools.lru_cache(maxsize=8)
@@ -570,51 +402,3 @@ def _submounts(binds: list[str]) -> list[str]:
     return sorted({m for m in _mount_points() for b in binds if m.startswith(b.rstrip("/") + "/")})
 
 
-def _uid_lock_folder() -> Path:
-    """Root's folder of uid-block locks: one only root can write, checked, never through a link."""
-    problems = []
-    for folder in UID_LOCK_FOLDERS:
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            problems.append(f"{folder}: {exc.strerror}")
-            continue
-        st = os.lstat(folder)
-        if stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not st.st_mode & 0o022:
-            return folder
-        problems.append(f"{folder} is a link, not root's own, or writable by others")
-    raise AutograderError("no safe folder for the sandbox's uid locks (" + "; ".join(problems) +
-                          "): remove what is in the way")
-
-
-def _lock_uid_block() -> tuple[int, int]:
-    """A block of user ids no other grading run on this machine uses: (lock fd, first uid).
-
-    Each slot's processes run as their own uid (as root); two runs sharing one would share their students'
-    rights. Only root runs need this: an ordinary user's run has a user namespace per slot instead.
-    """
-    folder = os.open(_uid_lock_folder(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        for block in range(UID_BLOCKS):
-            fd = os.open(f"{block}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600, dir_fd=folder)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            return fd, UID_BASE + block * UID_BLOCK
-    finally:
-        os.close(folder)
-    raise AutograderError(f"all {UID_BLOCKS} sandbox uid blocks are in use on this machine")
-
-
-def _read_head(path: Path, limit: int) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except FileNotFoundError:
-        return ""
-    text = data[:limit].decode("utf-8", "replace")
-    return text + ("\n[... output truncated ...]" if len(data) > limit else "")
