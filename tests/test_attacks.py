@@ -455,7 +455,9 @@ def check_grad_times_out(r, b):
 
 
 def check_memory(r, b):
-    says(r, "test_square_values", "`square` raised MemoryError")
+    # which limit ends the hoarding loop first depends on how busy the machine is: the memory limit (MemoryError)
+    # or, on a loaded machine, the call's time limit; the 16 GB array fails at once either way
+    says(r, "test_square_values", "`square` raised MemoryError", "`square` did not finish within")
     says(r, "test_grad_values", "`grad` raised MemoryError")
 
 
@@ -827,7 +829,8 @@ def test_no_process_holds_a_classmates_notebook_code(tmp_path, monkeypatch):
         (subs / f"{sid}.ipynb").write_text(notebook_of(marked))
     attack = "search_own_memory_for_classmates__zero"
     (subs / f"zz_{attack}.py").write_text((ATTACKS / f"{attack}.py").read_text())
-    batch = grade_batch(ASSIGNMENT, subs, tmp_path / "out", jobs=1, limits=LIMITS, isolate=ISOLATE)
+    scan_time = dataclasses.replace(LIMITS, call_timeout_s=30.0, submission_timeout_s=60.0)  # ~1 GB read at import
+    batch = grade_batch(ASSIGNMENT, subs, tmp_path / "out", jobs=1, limits=scan_time, isolate=ISOLATE)
     results = {r.student_id: r for r in batch.results}
     assert all(abs(results[sid].score - MAX_SCORE) < TOLERANCE for sid in ("alice", "bob", "carol"))
     report = report_line(results[f"zz_{attack}"], "MEMORY-SCAN")

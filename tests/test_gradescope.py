@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -165,7 +166,7 @@ def test_setup_pins_torch_names_no_host_and_scripts_parse(zips, tmp_path):
     for text in (setup, (tmp_path / "run_autograder").read_text()):
         assert "://" not in text and "index-url" not in text and "find-links" not in text
     for script in ("setup.sh", "run_autograder"):
-        assert subprocess.run(["bash", "-n", str(tmp_path / script)]).returncode == 0, f"{script}: bash syntax"
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)], check=False).returncode == 0, f"{script}: bash syntax"
 
 
 def test_same_course_gives_the_same_zip_byte_for_byte(zips, tmp_path):
@@ -440,16 +441,15 @@ for path in [ROOT + "/source/assignments/hw2/hidden/test_hidden.py", *sorted(fou
 """
 
 
-def _traversable(path: Path) -> dict[Path, int]:
-    """Let other users reach `path` (pytest's tmp folders are 0700, root's): o+x on it and on every folder above
-    it, so that only the modes the lock-down sets stand between a submission and the files. The old modes."""
-    old = {}
-    for folder in [path, *path.parents]:
-        mode = folder.stat().st_mode & 0o7777
-        if mode & 0o001 == 0:
-            old[folder] = mode
-            folder.chmod(mode | 0o011)
-    return old
+@pytest.fixture
+def reachable_folder():
+    """A folder other users can reach, so that only the modes the lock-down sets stand between a submission and
+    the files. Not under pytest's tmp folder: that tree is root's, 0700, and pytest sets it back to 0700 whenever
+    a pytest run starts, which would deny the submission for another reason than the lock-down."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-lockdown-"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _what_an_attack_reads(root: Path) -> str:
@@ -465,24 +465,20 @@ def _what_an_attack_reads(root: Path) -> str:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: file modes protect the hidden tests only from a "
                                               "submission that runs as another user, which needs a root grader")
-def test_lock_down_keeps_hidden_tests_and_oracles_from_a_submission_without_namespaces(zips, tmp_path, monkeypatch):
-    root = tmp_path / "ag"
+def test_lock_down_keeps_hidden_tests_and_oracles_from_a_submission_without_namespaces(zips, reachable_folder,
+                                                                                       monkeypatch):
+    root = reachable_folder / "ag"
     root.mkdir()
     autograder_root(root, zips["after_published"], {"backprop.py": ATTACK.format(root=str(root))}, lock=False)
     hidden = (root / "source" / "assignments" / "hw2" / "hidden" / "test_hidden.py").read_text()[:200]
-    old_modes = _traversable(root)
-    try:
-        before = _what_an_attack_reads(root)
-        assert hidden in before and '"source_sha256"' in before, before[:2000]  # without the lock-down: read
-        assert lock_down(root) == 0
-        after = _what_an_attack_reads(root)
-        assert "DENIED" in after and "PermissionError" in after, after[:2000]
-        assert hidden not in after and "source_sha256" not in after
-        monkeypatch.setattr(Sandbox, "_probe", lambda self, backend: "no namespaces in this container")
-        data = validate(run(root, log=lambda *a: None))  # Docker's default: run still grades, as a slot's user
-    finally:
-        for folder, mode in old_modes.items():
-            folder.chmod(mode)
+    before = _what_an_attack_reads(root)
+    assert hidden in before and '"source_sha256"' in before, before[:2000]  # without the lock-down: read
+    assert lock_down(root) == 0
+    after = _what_an_attack_reads(root)
+    assert "DENIED" in after and "PermissionError" in after, after[:2000]
+    assert hidden not in after and "source_sha256" not in after
+    monkeypatch.setattr(Sandbox, "_probe", lambda self, backend: "no namespaces in this container")
+    data = validate(run(root, log=lambda *a: None))  # Docker's default: run still grades, as a slot's user
     assert data["extra_data"]["status"] == "graded" and "DENIED" in data["output"]
     assert hidden not in json.dumps(data) and "source_sha256" not in json.dumps(data)
     visible = data["output"] + "".join(t["output"] for t in data["tests"])
