@@ -138,6 +138,7 @@ def run_gate(spec: dict) -> dict:
     from autograder.core.course import get_assignment
 
     assignment = get_assignment(spec["assignment"])
-    result = check(assignment.name, assignment.reference_dir, hidden=True, isolated=False)
-    bad = wrong([result], 1)
-    return {"why": f"{bad[0]} {result.message}"[:200] if bad else ""}
+    r = check(assignment.name, assignment.reference_dir, hidden=True, isolated=False)
+    if not wrong([r], 1):
+        return {"why": ""}
+    return {"why": f"the reference gets {r.score:g}/{r.max_score:g} ({r.status}){': ' * bool(r.message)}{r.message}"[:200]}
