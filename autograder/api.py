@@ -11,10 +11,11 @@ are imported by the functions that use them, so that `autograder check` starts i
 """
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
@@ -56,14 +57,22 @@ def grade(name: str, submissions: Path, out_dir: Path, *, roster: Path | None = 
     `out_dir`. Returns (the batch, the download's import or None)."""
     options = GradeOptions(jobs=jobs, limits=limits_for(timeout, total_timeout, memory_mb), replace=replace,
                            allow_partial=allow_partial)
+    if is_download(submissions, roster):
+        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result)
+    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result), None
+
+
+def is_download(submissions: Path, roster: Path | None) -> bool:
+    """Whether SUBMISSIONS is a Canvas or Moodle download (a .zip, which needs the roster) rather than a folder
+    of entries named by student id (which takes none); a usage error for a wrong pairing."""
     if submissions.suffix.lower() == ".zip":  # a platform download (gradebooks.downloads)
         if roster is None:
             raise AutograderError(f"{submissions}: a Canvas or Moodle download needs --roster to name its students")
-        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result)
+        return True
     if roster is not None:
         raise AutograderError("--roster is for a Canvas or Moodle download (.zip); a folder's entries "
                               "are named by student id already")
-    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result), None
+    return False
 
 
 def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptions | None = None, *,
@@ -96,6 +105,18 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
     """Grade a Canvas or Moodle download into `out_dir`; returns (batch, imported). Students the roster does
     not know are graded under `unmatched-<platform>-<id>` and reported (`export` lists them)."""
     from autograder.gradebooks import downloads  # noqa: PLC0415 (as for reports.write)
+
+    with unpacked_download(zip_path, roster_path) as (folder, notes, imported):
+        batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
+                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
+    return batch, imported
+
+
+@contextlib.contextmanager
+def unpacked_download(zip_path: Path, roster_path: Path) -> Iterator[tuple[Path, dict[str, EntryNotes], object]]:
+    """A Canvas or Moodle download unpacked into a temporary folder of entries, one per student, while the block
+    runs: (that folder, what the import learnt of entries, the `downloads` import itself)."""
+    from autograder.gradebooks import downloads  # noqa: PLC0415
     from autograder.gradebooks.roster import load_roster  # noqa: PLC0415
 
     imported = downloads.read_download(zip_path, load_roster(roster_path))
@@ -106,9 +127,7 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
         folder = Path(tmp) / "submissions"
         folder.mkdir()
         downloads.unpack(imported, folder)
-        batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
-                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
-    return batch, imported
+        yield folder, notes, imported
 
 
 def merge_manual(review: Path, out_dir: Path) -> Path:
