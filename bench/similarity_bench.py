@@ -40,9 +40,9 @@ COMMENTS = ("# compute it", "# as in the lecture", "# this part took a while", "
 
 def solutions() -> dict[str, str]:
     """Style -> a complete correct solution: the reference (its solution markers removed) and the independent ones."""
-    reference = (ROOT / "reference" / ASSIGNMENT / FILE).read_text("utf-8")
-    out = {"reference": "".join(line for line in reference.splitlines(keepends=True)
-                                if "# BEGIN SOLUTION" not in line and "# END SOLUTION" not in line)}
+    from autograder.authoring.stubs import strip_markers  # noqa: PLC0415
+
+    out = {"reference": strip_markers((ROOT / "reference" / ASSIGNMENT / FILE).read_text("utf-8"))}
     out.update({path.stem: path.read_text("utf-8") for path in sorted(INDEPENDENT.glob("*.py"))})
     return out
 
