@@ -4,6 +4,7 @@
     result = api.check("hw2", Path("backprop.py"))                    # a student's self-test
     batch, imported = api.grade("hw2", Path("submissions"), Path("grades"))
     api.export("canvas", Path("grades"), Path("roster.csv"), Path("canvas.csv"))
+    found = api.similarity("hw2", Path("submissions"), Path("grades"))   # pairs of similar code
 
 Grading one submission is `grading.one.grade_one`; a class, `grade_batch` here (grading, then the reports,
 while the output folder is held). The reports, gradebooks, authoring and mutation modules (pandas, nbformat)
@@ -11,16 +12,26 @@ are imported by the functions that use them, so that `autograder check` starts i
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import atomic_write, hold
 from autograder.core.results import SubmissionResult
-from autograder.grading.batch import BatchResult, GradeOptions, check_out_dir, claim, grade_prepared, prepare_all
+from autograder.grading.batch import (
+    BatchResult,
+    GradeOptions,
+    check_out_dir,
+    claim,
+    grade_prepared,
+    prepare_all,
+    refuse_other,
+)
 from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.protocol import InProcess
@@ -28,7 +39,7 @@ from autograder.grading.submissions import EntryNotes, read_entry
 from autograder.isolation.sandbox import Limits
 
 __all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks", "limits_for",
-           "list_assignments", "merge_manual", "mutate", "release", "stale"]
+           "list_assignments", "merge_manual", "mutate", "release", "similarity", "stale"]
 
 
 def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) -> SubmissionResult:
@@ -56,14 +67,22 @@ def grade(name: str, submissions: Path, out_dir: Path, *, roster: Path | None = 
     `out_dir`. Returns (the batch, the download's import or None)."""
     options = GradeOptions(jobs=jobs, limits=limits_for(timeout, total_timeout, memory_mb), replace=replace,
                            allow_partial=allow_partial)
+    if is_download(submissions, roster):
+        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result)
+    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result), None
+
+
+def is_download(submissions: Path, roster: Path | None) -> bool:
+    """Whether SUBMISSIONS is a Canvas or Moodle download (a .zip, which needs the roster) rather than a folder
+    of entries named by student id (which takes none); a usage error for a wrong pairing."""
     if submissions.suffix.lower() == ".zip":  # a platform download (gradebooks.downloads)
         if roster is None:
             raise AutograderError(f"{submissions}: a Canvas or Moodle download needs --roster to name its students")
-        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result)
+        return True
     if roster is not None:
         raise AutograderError("--roster is for a Canvas or Moodle download (.zip); a folder's entries "
                               "are named by student id already")
-    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result), None
+    return False
 
 
 def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptions | None = None, *,
@@ -96,6 +115,18 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
     """Grade a Canvas or Moodle download into `out_dir`; returns (batch, imported). Students the roster does
     not know are graded under `unmatched-<platform>-<id>` and reported (`export` lists them)."""
     from autograder.gradebooks import downloads  # noqa: PLC0415 (as for reports.write)
+
+    with unpacked_download(zip_path, roster_path) as (folder, notes, imported):
+        batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
+                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
+    return batch, imported
+
+
+@contextlib.contextmanager
+def unpacked_download(zip_path: Path, roster_path: Path) -> Iterator[tuple[Path, dict[str, EntryNotes], object]]:
+    """A Canvas or Moodle download unpacked into a temporary folder of entries, one per student, while the block
+    runs: (that folder, what the import learnt of entries, the `downloads` import itself)."""
+    from autograder.gradebooks import downloads  # noqa: PLC0415
     from autograder.gradebooks.roster import load_roster  # noqa: PLC0415
 
     imported = downloads.read_download(zip_path, load_roster(roster_path))
@@ -106,9 +137,43 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
         folder = Path(tmp) / "submissions"
         folder.mkdir()
         downloads.unpack(imported, folder)
-        batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
-                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
-    return batch, imported
+        yield folder, notes, imported
+
+
+def similarity(name: str, submissions: Path, out_dir: Path, *, roster: Path | None = None,
+               threshold: float = 0.6, most: int = 50):
+    """`autograder similarity`: every pair of a class's submissions compared, into OUT/similarity.csv and
+    OUT/similarity.html (a `reports.similarity.SimilarityResult`). SUBMISSIONS is what `grade` takes, read as
+    `grade` reads it (never run); the template every student was given is left out."""
+    if not 0 < threshold <= 1:
+        raise AutograderError(f"--threshold {threshold} is not a share between 0 and 1 (0.6: 60% of the code)")
+    compare, write = _similarity_modules()
+    from autograder.authoring.boilerplate import starting_code  # noqa: PLC0415 (nbformat)
+
+    assignment = get_assignment(name)
+    check_out_dir(out_dir, submissions, [])
+    if is_download(submissions, roster):
+        with unpacked_download(submissions, roster) as (folder, notes, _):
+            prepared = prepare_all(assignment, folder, notes)
+    else:
+        prepared = prepare_all(assignment, submissions)
+    result = compare(assignment.name, assignment.title, prepared, starting_code(assignment), threshold, most)
+    with hold(out_dir):
+        refuse_other(out_dir, assignment)
+        return dataclasses.replace(result, files=write(result, out_dir))
+
+
+def _similarity_modules():
+    """(compare_class, write_similarity); a usage error naming the extra to install when copydetect is missing."""
+    try:
+        from autograder.reports.similarity import compare_class  # noqa: PLC0415 (copydetect, pandas)
+        from autograder.reports.similarity_html import write_similarity  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        if exc.name != "copydetect":
+            raise
+        raise AutograderError("similarity needs copydetect: pip install 'backprop-autograder[similarity]' "
+                              "(or `make setup`)") from None
+    return compare_class, write_similarity
 
 
 def merge_manual(review: Path, out_dir: Path) -> Path:

@@ -125,6 +125,42 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     sys.exit(ExitCode.NOT_GRADED if batch.not_graded else ExitCode.OK)
 
 
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for similarity.csv and similarity.html (the grades folder will do).")
+@click.option("--threshold", default=0.6, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Flag the pairs at least this similar: the share of one's code found in the other's.")
+@click.option("--show", "most", default=50, show_default=True, type=click.IntRange(0),
+              help="Flagged pairs shown side by side in similarity.html, most similar first.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
+              help="Course roster: maps a Canvas or Moodle download's files to students.")
+def similarity(assignment, submissions, out_dir, threshold, most, roster):
+    """Compare the code of every pair of submissions and flag the pairs that share most of it.
+
+    SUBMISSIONS is what `grade` takes (a folder of entries, or a Canvas or
+    Moodle download with --roster), and each student's file is found by the
+    same rules. The code is only read and tokenized, never run; a notebook's
+    code cells are compared, so a notebook and a .py file of the same code
+    pair up. The template every student was given counts for nothing, and
+    neither do names, comments and layout. Writes OUT/similarity.csv (every
+    pair, both ways' scores, rank) and OUT/similarity.html (the flagged pairs,
+    side by side, shared code highlighted). Exit code 1 when a submission
+    could not be read (it is listed, and left out).
+
+    \b
+    Example:
+        autograder similarity hw2 submissions/ --out grades/
+        autograder similarity hw2 canvas_download.zip --roster roster.csv --out grades/ --threshold 0.5
+    """
+    from autograder.reports.similarity import summary  # noqa: PLC0415 (copydetect, pandas: only for this command)
+
+    result = api.similarity(assignment, submissions, out_dir, roster=roster, threshold=threshold, most=most)
+    click.echo(summary(result))
+    sys.exit(ExitCode.NOT_GRADED if result.skipped else ExitCode.OK)
+
+
 @main.command("merge-manual")
 @click.argument("review", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),

@@ -193,9 +193,14 @@ def check_out_dir(out_dir: Path, submissions: Path, student_ids: list[str]) -> N
     refuse_links(grader_paths(out_dir, student_ids))
 
 
-def claim(out_dir: Path, assignment: Assignment) -> None:
-    """OUT holds this assignment's grades from now on; refused when it holds another's."""
+def refuse_other(out_dir: Path, assignment: Assignment) -> None:
+    """A usage error when OUT holds the grades of another assignment than this one."""
     other = read_marker(out_dir, MARKER)
     if other and other != assignment.name:
         raise AutograderError(f"--out {out_dir} holds grades of {other}, not {assignment.name}; use another folder")
+
+
+def claim(out_dir: Path, assignment: Assignment) -> None:
+    """OUT holds this assignment's grades from now on; refused when it holds another's."""
+    refuse_other(out_dir, assignment)
     atomic_write(out_dir / RESULTS_DIR / MARKER, assignment.name + "\n")
