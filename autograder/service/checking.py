@@ -57,13 +57,15 @@ class Tests:
 
 
 class Checker:
-    """One assignment's checks: its public tests and its warm sandbox (started at the first submission)."""
+    """One assignment's checks: its public tests and its warm sandboxes, one for .py files and one for notebooks
+    (whose zygote also holds matplotlib, for their plot cells), each started at the first submission of its kind."""
 
     def __init__(self, name: str, sessions, blobs: BlobStore, limits: Limits, slots: int):
         self.name, self.sessions, self.blobs, self.limits, self.slots = name, sessions, blobs, limits, slots
         self._tests: Tests | None = None
-        self._sandbox: Sandbox | None = None
-        self._lock = threading.Lock()
+        self._sandboxes: dict[bool, Sandbox] = {}
+        self._lock = threading.Lock()  # the tests
+        self._starting = {False: threading.Lock(), True: threading.Lock()}  # each sandbox: one start
 
     def tests(self) -> Tests:
         """The current public tests (collected again when a test file, the metadata or the oracles change)."""
@@ -75,13 +77,13 @@ class Checker:
                 self._tests = Tests(assignment, specs, record_plan(assignment, specs), key)
             return self._tests
 
-    def sandbox(self, assignment: Assignment) -> Sandbox:
-        """The warm sandbox, fully isolated or not at all (`isolate=True`: it refuses otherwise)."""
-        with self._lock:
-            if self._sandbox is None:
-                sandbox = sandbox_for(assignment, self.limits, self.slots, notebooks=True, isolate=True)
-                self._sandbox = sandbox.__enter__()
-            return self._sandbox
+    def sandbox(self, assignment: Assignment, notebooks: bool) -> Sandbox:
+        """A warm sandbox, fully isolated or not at all (`isolate=True`: it refuses otherwise)."""
+        with self._starting[notebooks]:
+            if notebooks not in self._sandboxes:
+                sandbox = sandbox_for(assignment, self.limits, self.slots, notebooks=notebooks, isolate=True)
+                self._sandboxes[notebooks] = sandbox.__enter__()
+            return self._sandboxes[notebooks]
 
     def check(self, slot: int, submission_id: str) -> None:
         """Grade one stored submission with the public tests and record its verdict (never raises for it)."""
@@ -95,8 +97,8 @@ class Checker:
             tests = self.tests()
             name = graded_name(tests.assignment, kind)
             prepared = prepare_files(tests.assignment, student_id, Path(name), {name: self.blobs.get(blob)})
-            result = grade_one(tests.assignment, tests.specs, prepared, self.sandbox(tests.assignment), slot,
-                               tests.plan)
+            sandbox = self.sandbox(tests.assignment, notebooks=prepared.cells is not None)
+            result = grade_one(tests.assignment, tests.specs, prepared, sandbox, slot, tests.plan)
             key = tests.key
         except (AutograderError, OSError, ValueError) as exc:  # the service's side: not the student's fault
             log.exception("checking %s", submission_id)
@@ -111,7 +113,7 @@ class Checker:
             row.output, row.tests_key, row.graded_at = result.output, key, utcnow()
 
     def close(self) -> None:
-        with self._lock:
-            if self._sandbox is not None:
-                self._sandbox.close()
-                self._sandbox = None
+        with self._starting[False], self._starting[True]:
+            for sandbox in self._sandboxes.values():
+                sandbox.close()
+            self._sandboxes.clear()

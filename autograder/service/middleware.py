@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+DRAIN_BYTES = 256 << 20  # past this, a refused body is cut off (the client may then miss the 413)
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -22,7 +24,18 @@ def size_text(n: int) -> str:
     return f"{n / 1e6:.3g} MB" if n >= 1_000_000 else f"{n / 1e3:.3g} KB"
 
 
-async def _refuse(send, limit: int) -> None:
+async def _drain(receive, budget: int) -> None:
+    """Read and drop the rest of a refused body (up to `budget` bytes): a client still sending when the
+    connection closes would lose the answer (the kernel resets a socket closed with unread data)."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return
+        budget -= len(message.get("body", b""))
+
+
+async def _refuse(receive, send, limit: int) -> None:
+    await _drain(receive, DRAIN_BYTES)
     body = json.dumps({"detail": f"the request is larger than {size_text(limit)}"}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
@@ -41,7 +54,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > self.limit:
-            return await _refuse(send, self.limit)
+            return await _refuse(receive, send, self.limit)
         seen, started = 0, False
 
         async def counted_receive():
@@ -61,7 +74,7 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except TooLarge:
             if not started:
-                await _refuse(send, self.limit)
+                await _refuse(receive, send, self.limit)
 
 
 class SecurityHeaders:
