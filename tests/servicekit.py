@@ -25,9 +25,9 @@ READY = re.compile(r"Serving the course at (http://\S+)")
 def write_roster(path: Path, ids: list[str]) -> Path:
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", "first_name", "last_name", "email", "section"])
+        writer.writerow(["student_id", "first_name", "last_name", "email", "section", "canvas_user_id"])
         for i, sid in enumerate(ids):
-            writer.writerow([sid, f"First{i}", f"Last{i}", f"{sid}@example.edu", "A"])
+            writer.writerow([sid, f"First{i}", f"Last{i}", f"{sid}@example.edu", "A", str(900000 + i)])
     return path
 
 

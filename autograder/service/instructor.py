@@ -15,6 +15,7 @@ from autograder.service.routes_api import known_assignment
 from autograder.service.runs import EXPORT_SUFFIX, RunRefused
 
 router = APIRouter(prefix="/instructor")
+NEEDS_ID = ("canvas", "blackboard")  # their import files name the assignment's column by the platform's id
 
 
 async def teacher(request: Request) -> Principal:
@@ -43,7 +44,7 @@ def _class_page(request: Request, name: str, fragment: bool, notice: str = "", s
     with service.sessions() as session:
         view = class_view(session, assignment, service.roster().students)
     return page(request, "class_rows.html" if fragment else "class.html", status_code, view=view,
-                platforms=list(EXPORT_SUFFIX), notice=notice)
+                platforms=list(EXPORT_SUFFIX), needs_id=NEEDS_ID, notice=notice)
 
 
 @router.get("/assignments/{name}")
@@ -74,6 +75,17 @@ async def release(request: Request, name: str, who: Principal = Depends(teacher)
 @router.post("/assignments/{name}/regrade")
 async def regrade(request: Request, name: str, who: Principal = Depends(teacher)):
     return await _action(request, name, service_of(request).regrade)
+
+
+@router.get("/assignments/{name}/export/{platform}")
+async def export(request: Request, name: str, platform: str, platform_id: str = "",
+                 who: Principal = Depends(teacher)):
+    """A gradebook file to download; when it cannot be made (a platform id missing), the class page says why."""
+    known_assignment(request, name)
+    found = await run_in_threadpool(service_of(request).runs.export, name, platform, platform_id.strip() or None)
+    if isinstance(found, RunRefused):
+        return await run_in_threadpool(_class_page, request, name, False, found.message, found.status)
+    return FileResponse(found, media_type="text/csv", filename=found.name)
 
 
 @router.get("/assignments/{name}/report.html")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from autograder.core.course import Assignment, get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.gradebooks.roster import Roster, load_roster
+from autograder.isolation.backends import ALLOW_FLAG
 from autograder.isolation.sandbox import Sandbox
 from autograder.service.checking import Checker
 from autograder.service.config import Settings
@@ -28,9 +29,15 @@ SECRET_FILE = "session.key"
 
 def require_full_isolation() -> str:
     """The backend a submission would get here (a fully isolating one), or `AutograderError` saying why none is
-    available and what to change (the sandbox's own probe and refusal)."""
-    with Sandbox(jobs=1, isolate=True, torch=False) as sandbox:
-        return sandbox.label
+    available and what to change (the sandbox's own probe and refusal; the service has no way round it)."""
+    try:
+        with Sandbox(jobs=1, isolate=True, torch=False) as sandbox:
+            return sandbox.label
+    except AutograderError as exc:
+        lines = [line for line in str(exc).splitlines() if ALLOW_FLAG not in line]
+        lines[0] = lines[0].replace("so nothing was graded", "so the service does not start: it runs the code of "
+                                                             "anyone with a link, and only fully isolated")
+        raise AutograderError("\n".join(lines)) from None
 
 
 def session_secret(data: Path) -> str:

@@ -98,7 +98,8 @@ def issue(data: Path, roster_path: Path, out: Path, rotate: bool = False, db: st
     base = (base_url or f"http://127.0.0.1:{DEFAULT_PORT}").rstrip("/")
     previous = {} if rotate else _previous(out)
     rows, new, shown_again, not_shown = [], 0, 0, []
-    with transaction(open_database(settings.database_url)) as session:
+    sessions = open_database(settings.database_url)
+    with transaction(sessions) as session:
         people = [(INSTRUCTOR, None)] + [(STUDENT, sid) for sid in ids]
         for role, sid in people:
             token, fresh = _person(session, role, sid, rotate, previous.get((role, sid or "")))
@@ -112,6 +113,7 @@ def issue(data: Path, roster_path: Path, out: Path, rotate: bool = False, db: st
         for row in gone:
             row.active = False
         _write_secret(out, rows)
+    sessions.kw["bind"].dispose()
     atomic_write(data / ROSTER_FILE, roster_path.read_bytes())
     return Issued(out, len(ids), new, shown_again, tuple(not_shown), tuple(sorted({r.student_id for r in gone})))
 
