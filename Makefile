@@ -1,16 +1,19 @@
 # Two entry points, both idempotent and fast once set up:
 #   make demo   set up, then grade the bundled sample class
 #   make test   set up, then run the project's tests (as root or as an ordinary user)
+#   make serve  set up, then serve the course to the demo roster (links in out/service/tokens.csv)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
+SERVICE ?= out/service
+ROSTER ?= samples/roster.csv
 # The tests of isolation, and the service that relies on it: what .ci/run runs again as an ordinary user.
 ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py \
 	tests/test_service_api.py tests/test_service_durability.py
 
-.PHONY: setup demo test test-isolation clean
+.PHONY: setup demo serve test test-isolation clean
 
 setup: $(STAMP)
 
@@ -26,6 +29,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/autograder grade hw2 samples/hw2 --out $(OUT) --timeout 3 --total-timeout 20; \
 	status=$$?; test $$status -le 1 || exit $$status
+
+# Tokens are kept when run again (students new in ROSTER get one); the links are in $(SERVICE)/tokens.csv.
+serve: setup
+	$(BIN)/autograder tokens --data $(SERVICE) --roster $(ROSTER) --out $(SERVICE)/tokens.csv
+	$(BIN)/autograder serve --data $(SERVICE)
 
 test: setup
 	$(BIN)/python -m pytest
