@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
 SERVICE ?= out/service
 ROSTER ?= samples/roster.csv
-# The tests of isolation, and the service that relies on it: what .ci/run runs again as an ordinary user.
+# The tests of isolation, and the service's API that relies on it: what .ci/run runs again as an ordinary user.
 ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py \
-	tests/test_service_api.py tests/test_service_durability.py
+	tests/test_service_api.py
 
 .PHONY: setup demo serve test test-isolation clean
 
