@@ -1,15 +1,19 @@
 # Two entry points, both idempotent and fast once set up:
 #   make demo   set up, then grade the bundled sample class
 #   make test   set up, then run the project's tests (as root or as an ordinary user)
+#   make serve  set up, then serve the course to the demo roster (links in out/service/tokens.csv)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
-# The tests of isolation: what .ci/run runs again as an ordinary user.
-ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py
+SERVICE ?= out/service
+ROSTER ?= samples/roster.csv
+# The tests of isolation, and the service's API that relies on it: what .ci/run runs again as an ordinary user.
+ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py \
+	tests/test_service_api.py
 
-.PHONY: setup demo test test-isolation clean
+.PHONY: setup demo serve test test-isolation clean
 
 setup: $(STAMP)
 
@@ -17,7 +21,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[test,similarity]"
+	$(BIN)/pip install --quiet -e ".[test,similarity,service]"
 	touch $(STAMP)
 
 # The sample class holds entries that cannot be graded on purpose (a syntax error, a file that is not
@@ -25,6 +29,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/autograder grade hw2 samples/hw2 --out $(OUT) --timeout 3 --total-timeout 20; \
 	status=$$?; test $$status -le 1 || exit $$status
+
+# Tokens are kept when run again (students new in ROSTER get one); the links are in $(SERVICE)/tokens.csv.
+serve: setup
+	$(BIN)/autograder tokens --data $(SERVICE) --roster $(ROSTER) --out $(SERVICE)/tokens.csv
+	$(BIN)/autograder serve --data $(SERVICE)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -290,5 +290,62 @@ def mutate(assignment, max_mutants, timeout, jobs, as_json):
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
 
 
+@main.command()
+@click.option("--data", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="The service's folder: its SQLite database, the submitted files, the grading runs.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: a free one).")
+@click.option("--db", help="A database URL instead of SQLite in --data, e.g. postgresql://user:pw@host/dbname.")
+@click.option("--rate-limit", default="20/10m", show_default=True,
+              help="Submissions a student may make per window: COUNT/WINDOW (s, m or h).")
+@click.option("--slots", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Submissions of one assignment checked at once.")
+@click.option("--grade-jobs", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Submissions at once in the instructor's grading runs.")
+@click.option("--max-upload-mb", default=16.0, show_default=True, type=click.FloatRange(0.01),
+              help="Largest notebook accepted (a .py file: 2 MB).")
+@click.option("--public-url", help="The address students use, behind a reverse proxy (https://...: secure cookies).")
+def serve(data, host, port, db, rate_limit, slots, grade_jobs, max_upload_mb, public_url):
+    """Serve the course: students hand in and see the public tests' verdict in seconds; the instructor grades,
+    releases and downloads from the class page.
+
+    Run `autograder tokens` first. It refuses to start where submissions cannot be fully isolated. The
+    database (SQLite in DATA, or --db) is brought up to date at start-up.
+
+    \b
+    Example:
+        autograder serve --data data/ --port 8000
+        autograder serve --data data/ --db postgresql://autograder:secret@localhost/autograder
+    """
+    from autograder import service  # noqa: PLC0415 (the web stack: only for this command)
+
+    service.serve(data, host, port, db, on_ready=lambda url: click.echo(f"Serving the course at {url}", err=False),
+                  rate_limit=rate_limit, slots=slots, grade_jobs=grade_jobs, max_upload_mb=max_upload_mb,
+                  public_url=public_url)
+
+
+@main.command()
+@click.option("--data", required=True, type=click.Path(path_type=Path, file_okay=False), help="The service's folder.")
+@click.option("--roster", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Course roster CSV.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The CSV of tokens and sign-in links to write (readable by you only).")
+@click.option("--rotate", is_flag=True, help="Replace every token: the old links stop working.")
+@click.option("--db", help="The database URL `serve` uses, if not SQLite in --data.")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where students reach the service: the start of each sign-in link.")
+def tokens(data, roster, out_path, rotate, db, base_url):
+    """Write a sign-in token and link per roster student, and one for the instructor (role,student_id,token,url).
+
+    Run again, it keeps existing tokens (students new in the roster get one); --rotate replaces them all.
+
+    \b
+    Example:
+        autograder tokens --data data/ --roster samples/roster.csv --out data/tokens.csv
+    """
+    from autograder import service  # noqa: PLC0415
+
+    click.echo(service.issue_tokens(data, roster, out_path, rotate=rotate, db=db, base_url=base_url).summary())
+
+
 if __name__ == "__main__":
     main()
