@@ -137,7 +137,8 @@ def test_zip_holds_scripts_engine_and_this_assignment_only(zips):
         for script in ("setup.sh", "run_autograder"):
             assert (infos[script].external_attr >> 16) & 0o111 == 0o111, f"{script} is not executable"
         package = Path(autograder.__file__).parent
-        engine = {p.relative_to(package).as_posix() for p in package.rglob("*.py") if "__pycache__" not in p.parts}
+        engine = {p.relative_to(package).as_posix() for p in package.rglob("*")  # code and package data (templates)
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
         assert {n.split("/", 1)[1] for n in names if n.startswith("autograder/")} == engine
         assert {"pyproject.toml", "README.md", "gradescope.json", "assignments/hw2/assignment.toml",
                 "assignments/hw2/public/test_public.py", "assignments/hw2/hidden/test_hidden.py"} <= names
