@@ -421,6 +421,17 @@ def test_bad_input_is_a_clear_error_and_nothing_is_written(graded, course, chang
     assert _snapshot(graded.parent) == before
 
 
+@pytest.mark.parametrize("platform", ["canvas", "blackboard"])
+def test_a_missing_platform_id_suggests_the_flag_before_a_config_edit(graded, course, platform):
+    toml = course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('canvas = "4242"\n', "").replace('blackboard = "_777_1"\n', ""))
+    with pytest.raises(AutograderError) as info:
+        _export(graded, platform)
+    message = str(info.value)
+    assert "--platform-id" in message and "[platform_ids]" in message
+    assert message.index("--platform-id") < message.index("[platform_ids]"), message
+
+
 def test_export_command_reports_unmatched_and_exits_1(graded):
     out = graded.parent / "canvas.csv"
     result = CliRunner().invoke(main, ["export", "canvas", str(graded), "--roster", str(graded.parent / "roster.csv"),

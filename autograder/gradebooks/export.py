@@ -282,11 +282,18 @@ def _refuse_formula_ids(rows: list[Row], columns: tuple[str, ...], platform: str
                               f"the student: {'; '.join(bad[:10])}; fix it in the roster")
 
 
+PLATFORM_ID_WHERE = {"canvas": "the number at the end of the assignment's Canvas address, .../assignments/<id>",
+                     "blackboard": "the Grade Center column id, e.g. _123456_1"}
+
+
 def _platform_id(assignment: Assignment, platform: str, given: str | None) -> str:
+    """The assignment's id on the platform: --platform-id, else [platform_ids]; the flag is what the message
+    offers first (one export, no file to edit), the course's configuration second (every later export)."""
     value = (given or assignment.platform_ids.get(platform, "")).strip()
     if not value:
-        raise AutograderError(f"{assignment.name} has no {platform} id: add `{platform} = \"...\"` under "
-                              f"[platform_ids] in {assignment.root / 'assignment.toml'}, or pass --platform-id")
+        raise AutograderError(f"{assignment.name} has no {platform} id: pass --platform-id ID "
+                              f"({PLATFORM_ID_WHERE[platform]}); to keep it for every export, add `{platform} = \"ID\"` under [platform_ids] in "
+                              f"{assignment.root / 'assignment.toml'}")
     return value
 
 
