@@ -25,6 +25,7 @@ from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import EntryNotes, read_entry
+from autograder.grading.wrongfolder import refuse_other_assignment
 from autograder.isolation.sandbox import Limits
 
 __all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks", "limits_for",
@@ -70,16 +71,20 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
                 on_result: Callable[[SubmissionResult], None] | None = None,
                 on_start: Callable[[int, int], None] | None = None,
                 entry_notes: Mapping[str, EntryNotes] | None = None,
-                extra_files: Mapping[str, str] | None = None, **option_values) -> BatchResult:
+                extra_files: Mapping[str, str] | None = None, shown_as: str | None = None,
+                **option_values) -> BatchResult:
     """Grade every submission in `submissions` into `out_dir` and write the reports, holding `out_dir` for the
     whole run (`extra_files`, written there too, by name). `options` (or its fields as keywords: jobs, limits,
-    isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries."""
+    isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries;
+    `shown_as`: how the command line named the submissions, for messages (a download's zip and roster).
+    A folder of another assignment's work is a usage error before `out_dir` is touched."""
     start = time.perf_counter()
     from autograder.reports.write import write_outputs  # noqa: PLC0415 (pandas: not for `check`)
 
     options = options or GradeOptions(**option_values)
     assignment = get_assignment(name)
     prepared = prepare_all(assignment, submissions, entry_notes)
+    refuse_other_assignment(assignment, prepared, shown_as or submissions, out_dir)
     check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
     with hold(out_dir):
         claim(out_dir, assignment)
@@ -107,7 +112,8 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
         folder.mkdir()
         downloads.unpack(imported, folder)
         batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
-                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
+                            extra_files=downloads.record_files(imported, zip_path),
+                            shown_as=f"{zip_path} --roster {roster_path}", **grade_options)
     return batch, imported
 
 
