@@ -89,11 +89,12 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
     with hold(out_dir):
         claim(out_dir, assignment)
         graded = grade_prepared(assignment, prepared, out_dir, options, on_result, on_start)
-        files, tidy = write_outputs(assignment, graded.results, out_dir, graded.warning)
+        files, tidy, written = write_outputs(assignment, graded.results, out_dir, graded.warning)
         for file_name, text in (extra_files or {}).items():
             atomic_write(out_dir / file_name, text)
     return BatchResult(assignment, graded.results, out_dir, graded.reused, round(time.perf_counter() - start, 3),
-                       graded.warning, files, graded.notes + tidy, kept=graded.kept, dropped=graded.dropped)
+                       graded.warning, files, graded.notes + tidy, kept=graded.kept, dropped=graded.dropped,
+                       written=written)
 
 
 def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
@@ -117,19 +118,26 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
     return batch, imported
 
 
-def merge_manual(review: Path, out_dir: Path) -> Path:
-    """`autograder merge-manual`: the written answers' scores into OUT/final_grades.csv."""
-    from autograder.reports.review import merge_manual as merge  # noqa: PLC0415 (pandas)
+def merge_manual(review: Path, out_dir: Path, auto_zero: bool = True):
+    """`autograder merge-manual`: the written answers' scores into OUT/final_grades.csv and every student's
+    feedback (an empty answer left unscored gets 0, unless not `auto_zero`); a `reports.merge.Merged`."""
+    from autograder.reports.merge import merge_manual as merge  # noqa: PLC0415 (pandas)
 
-    return merge(review, out_dir)
+    return merge(review, out_dir, auto_zero)
 
 
 def export(platform: str, grades_dir: Path, roster: Path, out_path: Path, **options):
     """`autograder export`: a gradebook file for `platform` (see `gradebooks.export.export` for the options);
-    its `ExportResult`."""
+    its `ExportResult`. A final_grades.csv older than grades.csv is merged again first when no score merged
+    before would change (said in the result's warnings), else the export is refused with the command to run."""
     from autograder.gradebooks import export as exports  # noqa: PLC0415 (pandas)
+    from autograder.reports.merge import FINAL_FILE, merge_again  # noqa: PLC0415
 
-    return exports.export(platform, grades_dir, roster, out_path, **options)
+    note = merge_again(Path(grades_dir)) if (Path(grades_dir) / FINAL_FILE).is_file() else ""
+    result = exports.export(platform, grades_dir, roster, out_path, **options)
+    if note:
+        result.warnings.insert(0, note)
+    return result
 
 
 def gradescope_zip(name: str, out_path: Path, hidden_visibility: str = "after_published"):

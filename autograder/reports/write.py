@@ -1,63 +1,59 @@
-"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md and report.html, each written atomically.
+"""Render a batch's results: grades.csv, tests.csv, feedback/<id>.md, report.html and the review sheet, each
+written atomically.
 
 The CSV files are for spreadsheets: no text cell in them can run as a formula (`safetext.spreadsheet_safe`);
-the grader's own readers undo that (`manual.read_sheet`, `export`)."""
+the grader's own readers undo that (`review.read_sheet`, `export`)."""
 from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from autograder.core.course import Assignment
-from autograder.core.outfolder import (
-    FEEDBACK_DIR,
-    atomic_write,
-    digest,
-    record_feedback,
-    remove_unreported,
-    written_feedback,
-)
-from autograder.core.results import SubmissionResult
+from autograder.core.outfolder import FEEDBACK_DIR, atomic_write
+from autograder.core.results import SubmissionResult, WrittenCount
 from autograder.core.text import spreadsheet_csv
 from autograder.isolation import backends as isolation
 from autograder.reports import frames as R
-from autograder.reports.feedback import feedback_markdown
+from autograder.reports.feedback import write_feedback
+from autograder.reports.merge import answers_by_student, fresh_written, read_final
 from autograder.reports.plots import barh_svg, histogram_svg
-from autograder.reports.review import read_sheet, review_frame, review_html
+from autograder.reports.review import REVIEW_FILE, answer_count, read_sheet, review_frame, review_html
+
+
+class Outputs(NamedTuple):
+    """What `write_outputs` wrote: the paths by kind, notes on feedback files a person changed, and how far the
+    scoring of written answers has come (None without written questions)."""
+
+    files: dict[str, Path]
+    notes: tuple[str, ...]
+    written: WrittenCount | None
 
 
 def write_outputs(assignment: Assignment, results: list[SubmissionResult], out_dir: Path,
-                  warning: str = "") -> tuple[dict[str, Path], tuple[str, ...]]:
-    """Every report file of a batch: (their paths by kind, notes on feedback files a person changed)."""
+                  warning: str = "") -> Outputs:
+    """Every report file of a batch. The feedback shows the written scores final_grades.csv merged for the
+    student's current grades and answers."""
     grades = R.grades_frame(assignment, results)
     tests = R.tests_frame(results)
     paths = {"grades": out_dir / "grades.csv", "tests": out_dir / "tests.csv",
              "feedback": out_dir / FEEDBACK_DIR, "report": out_dir / "report.html"}
     atomic_write(paths["grades"], spreadsheet_csv(grades))
     atomic_write(paths["tests"], spreadsheet_csv(tests))
-    notes = _write_feedback(assignment, results, out_dir)
-    atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
+    review, count = None, None
     if assignment.questions:
-        paths["review"], paths["review_html"] = out_dir / "review.csv", out_dir / "review.html"
+        paths["review"], paths["review_html"] = out_dir / REVIEW_FILE, out_dir / "review.html"
         previous = read_sheet(paths["review"]) if paths["review"].is_file() else None
         review = review_frame(assignment, results, previous)
         atomic_write(paths["review"], spreadsheet_csv(review))
         atomic_write(paths["review_html"], review_html(assignment, review))
-    return paths, notes
-
-
-def _write_feedback(assignment: Assignment, results: list[SubmissionResult], out_dir: Path) -> tuple[str, ...]:
-    """feedback/<id>.md of every row; the grader's earlier ones of students no longer reported are deleted,
-    unless a person changed them (said in the notes returned). Other files there are never touched."""
-    before, written = written_feedback(out_dir), {}
-    for result in results:
-        name, text = f"{result.student_id}.md", feedback_markdown(assignment, result)
-        atomic_write(out_dir / FEEDBACK_DIR / name, text, durable=False)  # rewritten from .results
-        written[name] = digest(text)
-    notes = remove_unreported(out_dir, before, written)
-    record_feedback(out_dir, written)
-    return tuple(notes)
+        count = answer_count(assignment, review)
+    written = fresh_written(assignment, read_final(out_dir), grades, answers_by_student(review))
+    notes = write_feedback(assignment, results, out_dir, written)
+    atomic_write(paths["report"], html_report(assignment, grades, tests, warning))
+    return Outputs(paths, notes, count)
 
 
 def _plots(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame) -> list[str]:
