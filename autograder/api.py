@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping
 
+from autograder import __version__
 from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import atomic_write, hold
@@ -79,7 +80,8 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
     `shown_as`: how the command line named the submissions, for messages (a download's zip and roster).
     A folder of another assignment's work is a usage error before `out_dir` is touched."""
     start = time.perf_counter()
-    from autograder.reports.write import write_outputs  # noqa: PLC0415 (pandas: not for `check`)
+    from autograder.reports.html import RunInfo  # noqa: PLC0415 (pandas: not for `check`)
+    from autograder.reports.write import write_outputs  # noqa: PLC0415
 
     options = options or GradeOptions(**option_values)
     assignment = get_assignment(name)
@@ -89,7 +91,9 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
     with hold(out_dir):
         claim(out_dir, assignment)
         graded = grade_prepared(assignment, prepared, out_dir, options, on_result, on_start)
-        files, tidy, written = write_outputs(assignment, graded.results, out_dir, graded.warning)
+        run = RunInfo.now(version=__version__, limits=options.limits, graded_now=len(prepared) - graded.reused,
+                          unchanged=graded.reused, warning=graded.warning, notes=graded.notes)
+        files, tidy, written = write_outputs(assignment, graded.results, out_dir, run)
         for file_name, text in (extra_files or {}).items():
             atomic_write(out_dir / file_name, text)
     return BatchResult(assignment, graded.results, out_dir, graded.reused, round(time.perf_counter() - start, 3),
