@@ -88,6 +88,8 @@ def test_flags_say_who_needs_help_and_why(toy_course, tmp_path):
         assert f">{sid}</a>" in helped, sid
     assert ">amy</a>" not in helped, "full marks and nothing flagged: not in the list"
     assert helped.index(">torch</a>") < helped.index(">late</a>"), "not graded first"
+    assert "test_cube_values: [case five] `cube` did not finish within 3 s<" in helped, "why, when the row says nothing"
+    assert "imports torch<" in helped
 
 
 def test_students_link_to_their_feedback_and_stay_escaped(toy_course, tmp_path):

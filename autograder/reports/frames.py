@@ -125,6 +125,14 @@ def flags_frame(results: list[SubmissionResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[STUDENT_ID, FLAGS])
 
 
+def first_failures(tests: pd.DataFrame) -> dict[str, str]:
+    """Per student, the first test (in test order) that did not pass and had a message: "test: its first line"."""
+    failed = tests[(tests[OUTCOME] != Outcome.PASSED) & (tests[MESSAGE].fillna("").str.strip() != "")]
+    first = failed.drop_duplicates(STUDENT_ID)
+    return {sid: f"{test}: {str(message).strip().split(chr(10), 1)[0]}"
+            for sid, test, message in zip(first[STUDENT_ID], first[TEST], first[MESSAGE])}
+
+
 def outcome_grid(tests: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Students × tests: each cell the outcome of that test for that student ("not graded" where the grader
     failed), columns in `order` (the report's: worst test first), rows by student id."""

@@ -110,13 +110,18 @@ def _chips(flags) -> str:
     return "".join(f"<span class='flag f-{_css_name(f)}'>{esc(f)}</span>" for f in flags)
 
 
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _first_line(text: str, limit: int = 160) -> str:
     line = str(text or "").strip().split("\n", 1)[0]
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def _needs_help(assignment: Assignment, grades: pd.DataFrame, flags: pd.DataFrame) -> str:
-    """Entries not graded, flagged, or below half marks: worst first (not graded, then by score)."""
+def _needs_help(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFrame, flags: pd.DataFrame) -> str:
+    """Entries not graded, flagged, or below half marks: worst first (not graded, then by score), each with its
+    message, or else that of its first test that failed."""
     rows = grades.merge(flags, on=R.STUDENT_ID, how="left")
     rows[R.FLAGS] = rows[R.FLAGS].apply(lambda f: f if isinstance(f, tuple) else ())
     low = rows[R.SCORE].isna() | (rows[R.SCORE] < assignment.max_score / 2)
@@ -126,11 +131,13 @@ def _needs_help(assignment: Assignment, grades: pd.DataFrame, flags: pd.DataFram
     head = f"<h2 id='help'>Who needs help ({len(rows)} of {len(grades)})</h2>"
     if rows.empty:
         return head + "<p>Nobody: every entry was graded, nothing was flagged, and every score is at least half marks.</p>"
+    failures = R.first_failures(tests)
     body = "".join(
         f"<tr><td>{feedback_link(r[R.STUDENT_ID])}</td><td class='n'>{num(r[R.SCORE])}</td>"
-        f"<td>{esc(str(Status(r[R.STATUS])))}</td><td>{_chips(r[R.FLAGS])}</td>"
-        f"<td class='message'>{esc(_first_line(r[R.MESSAGE]))}</td></tr>" for _, r in rows.iterrows())
-    return (head + "<p class='hint'>Not graded, flagged, or below half marks. The id opens the student's feedback.</p>"
+        f"<td>{esc(str(Status(r[R.STATUS])))}</td><td>{_chips(r[R.FLAGS])}</td><td class='message'>"
+        f"{esc(_first_line(_text(r[R.MESSAGE]) or failures.get(r[R.STUDENT_ID], '')))}</td></tr>"
+        for _, r in rows.iterrows())
+    return (head + "<p class='hint'>Not graded, flagged, or below half marks; the message is the entry's, or its first failed test's. The id opens the student's feedback.</p>"
             "<div class='scroll'><table><thead><tr><th>student</th><th>score</th><th>status</th><th>flags</th>"
             "<th>message</th></tr></thead><tbody>" + body + "</tbody></table></div>")
 
@@ -200,7 +207,7 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
     if len(grades):
         parts.append("<p class='nav'><a href='#help'>who needs help</a> · <a href='#scores'>scores</a> · "
                      "<a href='#rates'>pass rates</a> · <a href='#grid'>every student, every test</a></p>")
-        parts.append(_needs_help(assignment, grades, flags))
+        parts.append(_needs_help(assignment, grades, tests, flags))
         scores = grades[R.SCORE].dropna().tolist()
         parts.append("<h2 id='scores'>Scores</h2><figure>"
                      + histogram_svg(scores, assignment.max_score, min(20, max(5, len(grades) // 2)),
