@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
+from autograder import __version__
 from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import atomic_write, hold
@@ -36,6 +37,7 @@ from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import EntryNotes, read_entry
+from autograder.grading.wrongfolder import refuse_other_assignment
 from autograder.isolation.sandbox import Limits
 
 __all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks", "limits_for",
@@ -89,25 +91,33 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
                 on_result: Callable[[SubmissionResult], None] | None = None,
                 on_start: Callable[[int, int], None] | None = None,
                 entry_notes: Mapping[str, EntryNotes] | None = None,
-                extra_files: Mapping[str, str] | None = None, **option_values) -> BatchResult:
+                extra_files: Mapping[str, str] | None = None, shown_as: str | None = None,
+                **option_values) -> BatchResult:
     """Grade every submission in `submissions` into `out_dir` and write the reports, holding `out_dir` for the
     whole run (`extra_files`, written there too, by name). `options` (or its fields as keywords: jobs, limits,
-    isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries."""
+    isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries;
+    `shown_as`: how the command line named the submissions, for messages (a download's zip and roster).
+    A folder of another assignment's work is a usage error before `out_dir` is touched."""
     start = time.perf_counter()
-    from autograder.reports.write import write_outputs  # noqa: PLC0415 (pandas: not for `check`)
+    from autograder.reports.html import RunInfo  # noqa: PLC0415 (pandas: not for `check`)
+    from autograder.reports.write import write_outputs  # noqa: PLC0415
 
     options = options or GradeOptions(**option_values)
     assignment = get_assignment(name)
     prepared = prepare_all(assignment, submissions, entry_notes)
+    refuse_other_assignment(assignment, prepared, shown_as or submissions, out_dir)
     check_out_dir(out_dir, submissions, [p.student_id for p in prepared])
     with hold(out_dir):
         claim(out_dir, assignment)
         graded = grade_prepared(assignment, prepared, out_dir, options, on_result, on_start)
-        files, tidy = write_outputs(assignment, graded.results, out_dir, graded.warning)
+        run = RunInfo.now(version=__version__, limits=options.limits, graded_now=len(prepared) - graded.reused,
+                          unchanged=graded.reused, warning=graded.warning, notes=graded.notes)
+        files, tidy, written = write_outputs(assignment, graded.results, out_dir, run)
         for file_name, text in (extra_files or {}).items():
             atomic_write(out_dir / file_name, text)
     return BatchResult(assignment, graded.results, out_dir, graded.reused, round(time.perf_counter() - start, 3),
-                       graded.warning, files, graded.notes + tidy, kept=graded.kept, dropped=graded.dropped)
+                       graded.warning, files, graded.notes + tidy, kept=graded.kept, dropped=graded.dropped,
+                       written=written)
 
 
 def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
@@ -118,7 +128,8 @@ def grade_download(name: str, zip_path: Path, out_dir: Path, roster_path: Path,
 
     with unpacked_download(zip_path, roster_path) as (folder, notes, imported):
         batch = grade_batch(name, folder, out_dir, options, entry_notes=notes,
-                            extra_files=downloads.record_files(imported, zip_path), **grade_options)
+                            extra_files=downloads.record_files(imported, zip_path),
+                            shown_as=f"{zip_path} --roster {roster_path}", **grade_options)
     return batch, imported
 
 
@@ -176,19 +187,26 @@ def _similarity_modules():
     return compare_class, write_similarity
 
 
-def merge_manual(review: Path, out_dir: Path) -> Path:
-    """`autograder merge-manual`: the written answers' scores into OUT/final_grades.csv."""
-    from autograder.reports.review import merge_manual as merge  # noqa: PLC0415 (pandas)
+def merge_manual(review: Path, out_dir: Path, auto_zero: bool = True):
+    """`autograder merge-manual`: the written answers' scores into OUT/final_grades.csv and every student's
+    feedback (an empty answer left unscored gets 0, unless not `auto_zero`); a `reports.merge.Merged`."""
+    from autograder.reports.merge import merge_manual as merge  # noqa: PLC0415 (pandas)
 
-    return merge(review, out_dir)
+    return merge(review, out_dir, auto_zero)
 
 
 def export(platform: str, grades_dir: Path, roster: Path, out_path: Path, **options):
     """`autograder export`: a gradebook file for `platform` (see `gradebooks.export.export` for the options);
-    its `ExportResult`."""
+    its `ExportResult`. A final_grades.csv older than grades.csv is merged again first when no score merged
+    before would change (said in the result's warnings), else the export is refused with the command to run."""
     from autograder.gradebooks import export as exports  # noqa: PLC0415 (pandas)
+    from autograder.reports.merge import FINAL_FILE, merge_again  # noqa: PLC0415
 
-    return exports.export(platform, grades_dir, roster, out_path, **options)
+    note = merge_again(Path(grades_dir)) if (Path(grades_dir) / FINAL_FILE).is_file() else ""
+    result = exports.export(platform, grades_dir, roster, out_path, **options)
+    if note:
+        result.warnings.insert(0, note)
+    return result
 
 
 def gradescope_zip(name: str, out_path: Path, hidden_visibility: str = "after_published"):

@@ -13,7 +13,7 @@ from autograder.core.errors import AutograderError
 from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
 from autograder.exitcodes import ExitCode
-from autograder.reports.text import batch_summary, format_check, progress_bar
+from autograder.reports.text import batch_summary, format_check, merge_summary, progress_bar
 
 DEFAULT_JOBS = min(64, (os.cpu_count() or 1) + 1)
 
@@ -165,19 +165,23 @@ def similarity(assignment, submissions, out_dir, threshold, most, roster):
 @click.argument("review", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="The folder `autograder grade` wrote.")
-def merge_manual_cmd(review, out_dir):
-    """Merge the scores of written answers (review.csv) into OUT/final_grades.csv.
+@click.option("--no-auto-zero", is_flag=True,
+              help="Require a score for every answer, empty ones too (default: an empty answer left unscored gets 0).")
+def merge_manual_cmd(review, out_dir, no_auto_zero):
+    """Merge the scores of written answers (review.csv) into OUT/final_grades.csv and the students' feedback.
 
     Every row is checked first (known student and question, 0 <= score <=
-    the question's points, no duplicates, none missing); on any problem all
-    are listed and nothing is written.
+    the question's points, the answer the one graded now, no duplicates,
+    none missing); on any problem all are listed and nothing is written. An
+    empty answer left unscored gets 0, unless --no-auto-zero. The `comment`
+    column reaches the student's feedback and final_grades.csv.
 
     \b
     Example:
         autograder merge-manual grades/review.csv --out grades/
     """
-    path = api.merge_manual(review, out_dir)
-    click.echo(f"Final grades (automatic + written): {path}")
+    merged = api.merge_manual(review, out_dir, auto_zero=not no_auto_zero)
+    click.echo(merge_summary(merged))
 
 
 @main.command()

@@ -364,12 +364,14 @@ def test_final_grades_are_preferred_and_include_written_points(graded):
         s1,graded,4.0,4.0,1.5,1.5,2.0,5.5,6.0
         s2,graded,3.0,4.0,2.0,2.0,2.0,5.0,6.0
         s4,graded,4.0,4.0,2.0,2.0,2.0,6.0,6.0
+        stranger,graded,1.0,4.0,0.0,0.0,2.0,1.0,6.0
         """))
     result, out = _export(graded, "canvas")
     assert canvas_would_accept(out.read_bytes()) == []
     scores = {r[1]: float(r[5]) for r in list(csv.reader(io.StringIO(out.read_text())))[2:]}
     assert scores == pytest.approx({"1001": 5.5, "1002": 5.0, "1003": 0.0, "1004": 4.8})
-    assert result.unmatched == [] and not any("written" in w for w in result.warnings)
+    assert [u.student_id for u in result.unmatched] == ["stranger"]
+    assert not any("written" in w for w in result.warnings)
 
 
 def _snapshot(folder):
@@ -413,12 +415,24 @@ def test_bad_input_is_a_clear_error_and_nothing_is_written(graded, course, chang
     elif change == "over_max":
         (graded / "final_grades.csv").write_text(
             "student_id,status,auto_score,auto_max,written:q1,manual_score,manual_max,score,max_score\n"
-            "s1,graded,4.0,4.0,3.0,3.0,2.0,7.0,6.0\n")
+            "s1,graded,4.0,4.0,3.0,3.0,2.0,7.0,6.0\ns2,graded,3.0,4.0,0.0,0.0,2.0,3.0,6.0\n"
+            "s4,graded,4.0,4.0,0.0,0.0,2.0,4.0,6.0\nstranger,graded,1.0,4.0,0.0,0.0,2.0,1.0,6.0\n")
     before = _snapshot(graded.parent)
     with pytest.raises(AutograderError) as info:
         _export(graded, platform, **options)
     assert message in str(info.value)
     assert _snapshot(graded.parent) == before
+
+
+@pytest.mark.parametrize("platform", ["canvas", "blackboard"])
+def test_a_missing_platform_id_suggests_the_flag_before_a_config_edit(graded, course, platform):
+    toml = course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('canvas = "4242"\n', "").replace('blackboard = "_777_1"\n', ""))
+    with pytest.raises(AutograderError) as info:
+        _export(graded, platform)
+    message = str(info.value)
+    assert "--platform-id" in message and "[platform_ids]" in message
+    assert message.index("--platform-id") < message.index("[platform_ids]"), message
 
 
 def test_export_command_reports_unmatched_and_exits_1(graded):
@@ -556,7 +570,7 @@ def test_export_exits_1_when_a_row_is_not_graded(with_a_grader_failure):
 
 
 def test_a_grader_failure_merged_with_written_points_is_still_not_graded(with_a_grader_failure):
-    from autograder.reports.review import final_frame
+    from autograder.reports.merge import final_frame
 
     graded = with_a_grader_failure
     grades = pd.read_csv(graded / "grades.csv", dtype={"student_id": str})

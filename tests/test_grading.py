@@ -1,6 +1,7 @@
 """The batch engine on a toy class: report files, resuming, bad input."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -62,6 +63,9 @@ def test_rerun_grades_nothing_and_writes_the_same_report(graded, toy_course):
     again = grade_batch("toy", subs, out, jobs=2, limits=LIMITS)
     assert again.reused == len(CLASS)
     assert {p: (out / p).read_bytes() for p in before} == before
+    report = (out / "report.html").read_text()
+    assert f"0 graded now, {len(CLASS)} unchanged" in report and "3 s a call, 8 s a submission" in report
+    assert re.search(r"<th>autograder</th><td>\d+\.\d+", report), "the version that graded the class"
 
 
 def test_a_changed_submission_is_graded_again(graded, toy_course):

@@ -9,7 +9,7 @@ from autograder.cli import main
 from autograder.core.errors import AutograderError
 from autograder.grading.notebooks import ANSWER_KEY
 from autograder.isolation.sandbox import Limits
-from autograder.reports.review import merge_manual
+from autograder.api import merge_manual
 from tests.conftest import write_class
 
 LIMITS = Limits(call_timeout_s=5, submission_timeout_s=15, cpu_s=15)
@@ -80,9 +80,10 @@ def test_every_bad_row_is_listed_and_nothing_is_written(graded):
     with pytest.raises(AutograderError) as info:
         merge_manual(path, out)
     message = str(info.value)
-    for expected in ["score 3 is outside 0..2", "score 'abc' is not a number", "py_no_answers q1: no score",
+    for expected in ["score 3 is outside 0..2", "score 'abc' is not a number",
                      "unknown student 'mallory'", "unknown question 'q9'", "md_answers q1 appears again"]:
         assert expected in message
+    assert "py_no_answers" not in message  # no answer and no score: 0, not a problem (--no-auto-zero: one)
     assert "nothing was written" in message and not (out / "final_grades.csv").exists()
 
 
@@ -98,3 +99,102 @@ def test_sheet_that_is_not_utf8_or_lacks_columns(graded, tmp_path):
         merge_manual(bare, out)
     with pytest.raises(AutograderError, match="no grades here"):
         merge_manual(bare, tmp_path)
+
+
+# ---- empty answers, comments, rubrics, counts ----------------------------------------------------------------
+
+def test_an_empty_answer_is_scored_zero_unless_no_auto_zero(graded):
+    _, out = graded
+    path = score_sheet(out, {"md_answers": "2", "nb_answers": "1"})  # py_no_answers wrote nothing: left empty
+    refused = CliRunner().invoke(main, ["merge-manual", str(path), "--out", str(out), "--no-auto-zero"])
+    assert refused.exit_code == 2 and "py_no_answers q1: no score" in refused.output
+    assert not (out / "final_grades.csv").exists()
+    merged = CliRunner().invoke(main, ["merge-manual", str(path), "--out", str(out)])
+    assert merged.exit_code == 0, merged.output
+    assert "3 of 3 answers scored (1 without an answer: scored 0)" in merged.output
+    final = pd.read_csv(out / "final_grades.csv").set_index("student_id")
+    assert final.loc["py_no_answers", "written:q1"] == 0 and final.loc["md_answers", "written:q1"] == 2
+
+
+def test_an_answer_left_unscored_is_still_refused(graded):
+    _, out = graded
+    path = score_sheet(out, {"md_answers": "2"})  # nb_answers answered, and nobody scored it
+    with pytest.raises(AutograderError, match="nb_answers q1: no score"):
+        merge_manual(path, out)
+
+
+def test_comments_reach_the_feedback_and_final_grades(graded):
+    _, out = graded
+    path = score_sheet(out, {"md_answers": "1.5", "nb_answers": "2", "py_no_answers": "0"})
+    review = pd.read_csv(path, keep_default_na=False, dtype=str)
+    review["comment"] = ["Right idea; say why squares are never negative. <b>bold</b>" if s == "md_answers" else ""
+                         for s in review["student_id"]]
+    review.to_csv(path, index=False)
+    assert CliRunner().invoke(main, ["merge-manual", str(path), "--out", str(out)]).exit_code == 0
+    final = pd.read_csv(out / "final_grades.csv", keep_default_na=False).set_index("student_id")
+    assert final.loc["md_answers", "comment:q1"] == "Right idea; say why squares are never negative. <b>bold</b>"
+    feedback = (out / "feedback" / "md_answers.md").read_text()
+    assert "Right idea; say why squares are never negative." in feedback and "| `q1` | 1.5 / 2 |" in feedback
+    assert "**Score: 5.5 / 6**" in feedback  # automatic and written points together
+    from tests.test_reports import visible
+    assert "<b>" not in visible(feedback)  # a comment is shown as text, never as HTML
+    assert "q1" in (out / "feedback" / "nb_answers.md").read_text()
+
+
+def test_written_scores_stay_in_the_feedback_after_a_regrade(graded):
+    subs, out = graded
+    path = score_sheet(out, {"md_answers": "2", "nb_answers": "1"})
+    merge_manual(path, out)
+    grade_batch("toy", subs, out, limits=LIMITS)  # nothing changed: the merged scores still hold
+    assert "| `q1` | 2 / 2 |" in (out / "feedback" / "md_answers.md").read_text()
+    answers = subs / "md_answers" / "answers.md"
+    answers.write_text(answers.read_text().replace("never negative", "non-negative"))
+    grade_batch("toy", subs, out, limits=LIMITS)  # a new answer: its old score is no longer shown
+    feedback = (out / "feedback" / "md_answers.md").read_text()
+    assert "| `q1` | 2 / 2 |" not in feedback and "| `q1` | not scored yet / 2 |" in feedback
+    assert "**Score: 4 / 4** (autograded tests)" in feedback
+
+
+RUBRIC = '''
+[[questions]]
+id = "q2"
+prompt = "Why cube?"
+points = 2
+rubric = ["2: x**3 = x * x**2, with the reason", "1: the identity only", "0: <nothing> & no reason"]
+'''
+
+
+def test_a_rubric_per_question_is_read_and_shown_in_the_review_page(toy_course, tmp_path):
+    from autograder.core.course import get_assignment
+
+    toml = toy_course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text() + RUBRIC)
+    questions = {q.id: q for q in get_assignment("toy").questions}
+    assert questions["q1"].rubric == ()
+    assert questions["q2"].rubric == ("2: x**3 = x * x**2, with the reason", "1: the identity only",
+                                      "0: <nothing> & no reason")
+    subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference"})
+    grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
+    page = (tmp_path / "out" / "review.html").read_text()
+    assert "1: the identity only" in page and "0: &lt;nothing&gt; &amp; no reason" in page
+
+
+@pytest.mark.parametrize("rubric", ['"2: all"', '[2, 1]', '["2: all", ""]'])
+def test_a_malformed_rubric_is_a_clear_error(toy_course, rubric):
+    from autograder.core.course import get_assignment
+
+    toml = toy_course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('points = 2\n', f'points = 2\nrubric = {rubric}\n'))
+    with pytest.raises(AutograderError, match="rubric must be a list of non-empty strings"):
+        get_assignment("toy")
+
+
+def test_the_summary_says_how_many_answers_are_scored(graded):
+    from autograder.reports.text import batch_summary
+
+    subs, out = graded
+    batch = grade_batch("toy", subs, out, limits=LIMITS)
+    assert "written answers: 0 of 3 scored (1 without an answer, scored 0 when merged)" in batch_summary(batch)
+    score_sheet(out, {"md_answers": "2", "nb_answers": "1"})
+    batch = grade_batch("toy", subs, out, limits=LIMITS)
+    assert "written answers: 2 of 3 scored (1 without an answer, scored 0 when merged)" in batch_summary(batch)

@@ -21,11 +21,12 @@ COURSE_ENV = "AUTOGRADER_COURSE"
 
 @dataclass(frozen=True)
 class Question:
-    """A written question, scored by a person."""
+    """A written question, scored by a person; its rubric (optional) is what review.html shows the scorer."""
 
     id: str
     prompt: str
     points: float
+    rubric: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,17 @@ def _parse_due(value, where: str) -> dt.datetime | None:
     raise AutograderError(f"{where}: due must be a date-time, got {value!r}")
 
 
+def _question(table: dict, where: str) -> Question:
+    """One `[[questions]]` table: id, prompt, points, and an optional `rubric`, a list of lines such as
+    "2: the derivation and why it saves memory"."""
+    rubric = table.get("rubric", [])
+    if not isinstance(rubric, list) or not all(isinstance(line, str) and line.strip() for line in rubric):
+        raise AutograderError(f"{where}: question {table.get('id')!r}: rubric must be a list of non-empty strings, "
+                              f'e.g. rubric = ["2: ...", "1: ...", "0: ..."]')
+    return Question(id=str(table["id"]), prompt=str(table["prompt"]), points=float(table["points"]),
+                    rubric=tuple(line.strip() for line in rubric))
+
+
 def load_assignment(root: Path, course_root: Path | None = None) -> Assignment:
     """Read `root/assignment.toml`; a clear `AutograderError` for anything malformed."""
     meta_path = root / "assignment.toml"
@@ -118,10 +130,7 @@ def load_assignment(root: Path, course_root: Path | None = None) -> Assignment:
     points = {str(k): float(v) for k, v in meta["tests"].items()}
     if any(v < 0 for v in points.values()):
         raise AutograderError(f"{where}: test points must be >= 0")
-    questions = tuple(
-        Question(id=str(q["id"]), prompt=str(q["prompt"]), points=float(q["points"]))
-        for q in meta.get("questions", [])
-    )
+    questions = tuple(_question(q, where) for q in meta.get("questions", []))
     if len({q.id for q in questions}) != len(questions):
         raise AutograderError(f"{where}: question ids must be unique")
     return Assignment(

@@ -21,6 +21,7 @@ from autograder.core.errors import AutograderError
 
 RESULTS_DIR, FEEDBACK_DIR = ".results", "feedback"
 MARKER, WARNING_FILE, LOCK_FILE, RECORD_FILE = "assignment", "isolation_warning", "lock", "written"
+MERGE_RECORD = "merged"  # which review sheet the last `merge-manual` read, and how
 REPORT_FILES = ("grades.csv", "tests.csv", "report.html", "review.csv", "review.html", "final_grades.csv",
                 "late.csv", "unmatched.csv", "submission_times.csv", "imported.csv")
 MAX_READ = 64 << 20
@@ -38,7 +39,7 @@ def grader_paths(out_dir: Path, student_ids: Iterable[str] = ()) -> list[Path]:
     """Every path in OUT that a run may write or read: the folders, the reports, each student's files."""
     results, feedback = out_dir / RESULTS_DIR, out_dir / FEEDBACK_DIR
     paths = [out_dir, results, feedback, *(out_dir / name for name in REPORT_FILES),
-             *(results / name for name in (MARKER, WARNING_FILE, LOCK_FILE, RECORD_FILE))]
+             *(results / name for name in (MARKER, WARNING_FILE, LOCK_FILE, RECORD_FILE, MERGE_RECORD))]
     for sid in student_ids:
         paths += [results / f"{sid}.json", feedback / f"{sid}.md"]
     return paths

@@ -54,3 +54,13 @@ class SubmissionResult:
     @property
     def graded(self) -> bool:
         return Status(self.status).graded
+
+
+@dataclass(frozen=True)
+class WrittenCount:
+    """How far the scoring of a class's written answers has come (one per student and question): made by the
+    review sheet's writer, carried by a batch's result, printed in the summary."""
+
+    answers: int
+    scored: int  # with a valid score typed into the sheet
+    unanswered: int  # no answer and no score: `merge-manual` scores them 0 (unless --no-auto-zero)

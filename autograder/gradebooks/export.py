@@ -27,9 +27,9 @@ from autograder.core.status import Status
 from autograder.core.text import formula_like, spreadsheet_plain, spreadsheet_safe, terminal_safe
 from autograder.gradebooks.late import TIMES_FILE, Lateness, SubmissionTime, apply, assess, read_times
 from autograder.gradebooks.roster import Roster, Student, load_roster
+from autograder.reports.merge import FINAL_FILE, GRADES_FILE, stale_refusal
 
 PLATFORMS = ("canvas", "moodle", "blackboard", "gradescope", "csv")
-GRADES_FILE, FINAL_FILE = "grades.csv", "final_grades.csv"
 LATE_FILE, UNMATCHED_FILE, IMPORT_LOG = "late.csv", "unmatched.csv", "imported.csv"
 MISSING = "missing"
 MOODLE_NO_GRADE = "-"  # load_data.php: '' or '-' is no grade
@@ -162,8 +162,11 @@ def read_grades(grades_dir: Path, assignment_name: str | None = None) -> tuple[A
     assignment = _assignment_of(grades_dir, assignment_name)
     final = (grades_dir / FINAL_FILE).is_file()
     path = grades_dir / (FINAL_FILE if final else GRADES_FILE)
-    if not path.is_file():
+    if not (grades_dir / GRADES_FILE).is_file():
         raise AutograderError(f"{grades_dir}: no {GRADES_FILE}; run `autograder grade` first")
+    refusal = stale_refusal(grades_dir) if final else ""
+    if refusal:  # never the scores of an older grading: `api.export` merges again first where it may
+        raise AutograderError(refusal)
     columns, raw_rows = _read_csv(path)
     _check_columns(path, columns, assignment, final)
     expected_max = assignment.max_score + (assignment.manual_points if final else 0.0)
@@ -282,11 +285,18 @@ def _refuse_formula_ids(rows: list[Row], columns: tuple[str, ...], platform: str
                               f"the student: {'; '.join(bad[:10])}; fix it in the roster")
 
 
+PLATFORM_ID_WHERE = {"canvas": "the number at the end of the assignment's Canvas address, .../assignments/<id>",
+                     "blackboard": "the Grade Center column id, e.g. _123456_1"}
+
+
 def _platform_id(assignment: Assignment, platform: str, given: str | None) -> str:
+    """The assignment's id on the platform: --platform-id, else [platform_ids]; the flag is what the message
+    offers first (one export, no file to edit), the course's configuration second (every later export)."""
     value = (given or assignment.platform_ids.get(platform, "")).strip()
     if not value:
-        raise AutograderError(f"{assignment.name} has no {platform} id: add `{platform} = \"...\"` under "
-                              f"[platform_ids] in {assignment.root / 'assignment.toml'}, or pass --platform-id")
+        raise AutograderError(f"{assignment.name} has no {platform} id: pass --platform-id ID "
+                              f"({PLATFORM_ID_WHERE[platform]}); to keep it for every export, add `{platform} = \"ID\"` under [platform_ids] in "
+                              f"{assignment.root / 'assignment.toml'}")
     return value
 
 

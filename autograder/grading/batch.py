@@ -26,7 +26,7 @@ from autograder.core.outfolder import (
     read_marker,
     refuse_links,
 )
-from autograder.core.results import SubmissionResult
+from autograder.core.results import SubmissionResult, WrittenCount
 from autograder.grading.collect import TestSpec, collect
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.oracles import STORE, unstored
@@ -51,6 +51,7 @@ class BatchResult:
     notes: tuple[str, ...] = ()  # for the instructor: things that cost time, not grades
     kept: int = 0  # rows of earlier runs kept: students not in this folder
     dropped: tuple[str, ...] = ()  # their ids, when the run replaced them instead
+    written: WrittenCount | None = None  # how far the scoring of written answers has come (None: no questions)
 
     @property
     def not_graded(self) -> list[SubmissionResult]:

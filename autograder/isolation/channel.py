@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # the sandbox opens channels; a channel asks its sandbox for 
     from autograder.isolation.sandbox import Sandbox
 
 ASK_TIMEOUT_S = 60.0  # a keeper's or the zygote's answer (forking a warm torch process can take a while)
+# What the messages of a call that ran out of time, was not run or lost its process say (after the call's
+# name), and the mark where a submission's output was cut: the report's flags look for them.
+LATE, NOT_RUN, ENDED = "did not finish", "was not run", "the process running your code ended"
+TRUNCATED = "[... output truncated ...]"
 
 
 class Peer:
@@ -80,7 +84,7 @@ class SandboxChannel:
         what = f"`{message['name']}`" if "name" in message else "importing your file"
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
+            raise SubmissionTimeout(f"{what} {NOT_RUN}: the submission used up its total time limit")
         frame = frame or wire.dumps(message)
         if self._spare.get(frame):
             return self._spare[frame].pop(0)
@@ -104,8 +108,8 @@ class SandboxChannel:
 
     def _late(self, what: str, end: float) -> str:
         if end >= self._deadline:
-            return f"{what} did not finish: the submission used up its total time limit"
-        return f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s"
+            return f"{what} {LATE}: the submission used up its total time limit"
+        return f"{what} {LATE} within {self._sandbox.limits.call_timeout_s:.3g} s"
 
     def _from_plan(self, frame: bytes, what: str) -> dict | None:
         """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
@@ -157,7 +161,7 @@ class SandboxChannel:
             raise SubmissionTimeout(self._late(what, end)) from None
         except (EOFError, ConnectionError, OSError):
             self.close()
-            raise SubmissionCrashed(f"the process running your code ended during {what} "
+            raise SubmissionCrashed(f"{ENDED} during {what} "
                                     "(os._exit, a crash, or the CPU or memory limit)") from None
         try:
             return wire.loads(body)
@@ -189,4 +193,4 @@ def read_head(path: Path, limit: int) -> str:
     except FileNotFoundError:
         return ""
     text = data[:limit].decode("utf-8", "replace")
-    return text + ("\n[... output truncated ...]" if len(data) > limit else "")
+    return text + (f"\n{TRUNCATED}" if len(data) > limit else "")

@@ -1,11 +1,14 @@
-"""The grade report as DataFrames, built by pure functions from results. Rendering lives elsewhere."""
+"""The grade report as DataFrames, built by pure functions from results. Rendering lives elsewhere (`html`)."""
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from autograder.core.course import Assignment
 from autograder.core.results import SubmissionResult
 from autograder.core.status import NOT_GRADED_OUTCOME, Outcome, Status
+from autograder.isolation.channel import ENDED, LATE, NOT_RUN, TRUNCATED
 
 STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
 DURATION, ISOLATION = "duration_s", "isolation"
@@ -52,14 +55,95 @@ def tests_frame(results: list[SubmissionResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TEST_COLUMNS + [VISIBILITY])
 
 
-def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
-    """Per test: the share of students who passed it, and its mean points (among the rows that were graded)."""
-    tests = tests[tests[POINTS].notna()]
+PASS_RATE, MEAN_POINTS, GRADED_N, PASSED_N, PARTIAL_N = "pass_rate", "mean_points", "graded", "passed", "partial"
+RATE_COLUMNS = [TEST, GRADED_N, PASSED_N, PARTIAL_N, PASS_RATE, MEAN_POINTS, MAX_POINTS]
+
+
+def pass_rates(grades: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
+    """Per test, among the entries that were graded (their tests ran: an entry that never ran passes nothing
+    and says nothing of a test): how many passed it, partly passed it, the share that passed, its mean points.
+    Worst first: lowest pass rate, then lowest mean share of points; ties in test order."""
+    graded = set(grades.loc[grades[STATUS] == GRADED, STUDENT_ID])
+    tests = tests[tests[STUDENT_ID].isin(graded) & tests[POINTS].notna()]
     if tests.empty:
-        return pd.DataFrame(columns=[TEST, "pass_rate", "mean_points", MAX_POINTS])
+        return pd.DataFrame(columns=RATE_COLUMNS)
     grouped = tests.groupby(TEST, sort=False)
-    return pd.DataFrame({
-        "pass_rate": grouped[OUTCOME].apply(lambda s: float((s == Outcome.PASSED).mean())),
-        "mean_points": grouped[POINTS].mean(),
+    rates = pd.DataFrame({
+        GRADED_N: grouped[OUTCOME].size(),
+        PASSED_N: grouped[OUTCOME].apply(lambda s: int((s == Outcome.PASSED).sum())),
+        PARTIAL_N: grouped[OUTCOME].apply(lambda s: int((s == Outcome.PARTIAL).sum())),
+        MEAN_POINTS: grouped[POINTS].mean(),
         MAX_POINTS: grouped[MAX_POINTS].first(),
     }).reset_index()
+    rates[PASS_RATE] = rates[PASSED_N] / rates[GRADED_N]
+    share = rates[MEAN_POINTS] / rates[MAX_POINTS].where(rates[MAX_POINTS] > 0)
+    rates = rates.assign(_share=share.fillna(1.0)).sort_values([PASS_RATE, "_share"], kind="stable")
+    return rates.drop(columns="_share")[RATE_COLUMNS].reset_index(drop=True)
+
+
+# ---- who needs help: a student's flags, and their outcome in each test ------------------------------------------
+
+FLAGS = "flags"
+TIMED_OUT, TESTS_NOT_RUN, CRASHED, FORBIDDEN, OUTPUT_CUT, NOT_GRADED = (
+    "timed out", "tests not run", "crashed", "forbidden import", "output cut", "not graded")
+FLAG_ORDER = (NOT_GRADED, TIMED_OUT, CRASHED, FORBIDDEN, TESTS_NOT_RUN, OUTPUT_CUT)
+_STATUS_FLAGS = {Status.TIMEOUT: TIMED_OUT, Status.CRASHED: CRASHED, Status.FORBIDDEN_IMPORT: FORBIDDEN}
+# An outcome that says its test did not run: skipped, and "not run" where the status module has it.
+NOT_RUN_OUTCOMES = frozenset(o for o in Outcome if o.name in ("SKIPPED", "NOT_RUN"))
+_CASE = r"(?:\[case [^\]]*\] )?"  # the runner's prefix naming a test's case
+_CALL = r"(?:`[^`\n]+`|importing your file|a call sent ahead)"  # what the sandbox's messages start with
+_LATE = re.compile(rf"{_CASE}{_CALL} {LATE}")
+_ENDED = re.compile(rf"{_CASE}{ENDED}")
+_NOT_RUN = re.compile(rf"{_CASE}(?:{_CALL} {NOT_RUN}|not run):")
+
+
+def flags(result: SubmissionResult) -> tuple[str, ...]:
+    """What an instructor should know of one submission beyond its score, in `FLAG_ORDER`: not graded, timed
+    out, crashed, a forbidden import, tests that did not run, output cut at its limit. Read from its status, its
+    tests' outcomes and the first line of their messages (where the sandbox's own words come first, before
+    anything the student's code said)."""
+    found = set()
+    status = Status(result.status)
+    if not status.graded:
+        found.add(NOT_GRADED)
+    if status in _STATUS_FLAGS:
+        found.add(_STATUS_FLAGS[status])
+    for o in result.outcomes:
+        first = o.message.split("\n", 1)[0]
+        found |= {TIMED_OUT} if _LATE.match(first) else set()
+        found |= {CRASHED} if _ENDED.match(first) else set()
+        if status.graded and (Outcome(o.outcome) in NOT_RUN_OUTCOMES or _NOT_RUN.match(first)):
+            found.add(TESTS_NOT_RUN)
+    if TRUNCATED in result.output:
+        found.add(OUTPUT_CUT)
+    return tuple(f for f in FLAG_ORDER if f in found)
+
+
+def flags_frame(results: list[SubmissionResult]) -> pd.DataFrame:
+    """One row per student: their flags (a tuple, empty when there is nothing to say)."""
+    rows = [{STUDENT_ID: r.student_id, FLAGS: flags(r)} for r in sorted(results, key=lambda r: r.student_id)]
+    return pd.DataFrame(rows, columns=[STUDENT_ID, FLAGS])
+
+
+def first_failures(tests: pd.DataFrame) -> dict[str, str]:
+    """Per student, the first test (in test order) that did not pass and had a message: "test: its first line"."""
+    failed = tests[(tests[OUTCOME] != Outcome.PASSED) & (tests[MESSAGE].fillna("").str.strip() != "")]
+    first = failed.drop_duplicates(STUDENT_ID)
+    return {sid: f"{test}: {str(message).strip().split(chr(10), 1)[0]}"
+            for sid, test, message in zip(first[STUDENT_ID], first[TEST], first[MESSAGE])}
+
+
+def outcome_grid(tests: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Students × tests: each cell the outcome of that test for that student ("not graded" where the grader
+    failed), columns in `order` (the report's: worst test first), rows by student id."""
+    if tests.empty:
+        return pd.DataFrame(columns=order)
+    grid = tests.pivot(index=STUDENT_ID, columns=TEST, values=OUTCOME)
+    return grid.reindex(columns=order).sort_index()
+
+
+def points_grid(tests: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Students × tests: each cell the points that student got in that test (empty where the grader failed)."""
+    if tests.empty:
+        return pd.DataFrame(columns=order)
+    return tests.pivot(index=STUDENT_ID, columns=TEST, values=POINTS).reindex(columns=order).sort_index()

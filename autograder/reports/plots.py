@@ -1,7 +1,7 @@
-"""The report's two charts as inline SVG text, drawn by pure functions (data in, SVG out).
+"""The report's chart, the score histogram, as inline SVG text drawn by a pure function (data in, SVG out).
 
 They replace matplotlib, whose import and tight-bbox PNG rendering cost about a second per grading run
-for two simple charts. Every piece of text goes through `html.escape`: test names and titles come from
+for a simple chart. Every piece of text goes through `html.escape`: test names and titles come from
 course authors, so they are data, never markup. Bars carry `data-*` attributes with the numbers they
 show, which keeps the charts testable without reading pixels.
 """
@@ -12,9 +12,7 @@ import html
 import math
 
 FONT = "system-ui, sans-serif"
-CHAR_PX = 6.5  # a rough width of one 11px character, to size the margin that holds test names
-MAX_LABEL_CHARS = 72  # longer test names are cut (the full name stays in the bar's tooltip)
-HIST_COLOUR, PASS_COLOUR = "#3b6ea8", "#5a9e6f"
+HIST_COLOUR = "#3b6ea8"
 GRID, INK, MUTED = "#e3e3e3", "#222", "#555"
 
 
@@ -61,29 +59,6 @@ def histogram_svg(scores: list[float], max_score: float, bins: int, title: str, 
     parts.append(_text(14, middle, "students", anchor="middle", transform=f"rotate(-90 14 {middle})"))
     label = f"{title}: {sum(counts)} students in {bins} bins"
     return _svg(width, height, title, label, left + plot_w / 2, parts)
-
-
-def barh_svg(labels: list[str], percents: list[float], title: str, xlabel: str) -> str:
-    """One horizontal bar per label, 0 to 100 %, the first label on top; NaN percents draw no bar."""
-    row, bar, above, below, right, plot_w = 22, 15, 34, 44, 44, 400
-    names = [name if len(name) <= MAX_LABEL_CHARS else name[:MAX_LABEL_CHARS - 1] + "…" for name in labels]
-    left = max(48, round(max((len(n) for n in names), default=0) * CHAR_PX) + 16)
-    width, height = left + plot_w + right, above + row * len(labels) + below
-    base = height - below
-    parts = [_x_tick(left + p / 100 * plot_w, base, f"{p}", grid_top=above) for p in range(0, 101, 20)]
-    for i, (label, name, percent) in enumerate(zip(labels, names, percents, strict=True)):
-        y, percent = above + i * row, float(percent)
-        shown = 0.0 if math.isnan(percent) else min(max(percent, 0.0), 100.0)
-        value = "n/a" if math.isnan(percent) else f"{percent:.0f}%"
-        end = left + shown / 100 * plot_w
-        parts.append(_text(left - 6, y + row / 2 + 4, name, anchor="end"))
-        parts.append(f'<rect x="{left}" y="{y + (row - bar) / 2:.1f}" width="{end - left:.1f}" height="{bar}" '
-                     f'fill="{PASS_COLOUR}" data-test="{_esc(label)}" data-percent="{percent!r}">'
-                     f'<title>{_esc(f"{label}: {value}")}</title></rect>')
-        parts.append(_text(end + 4, y + row / 2 + 4, value, size=10, fill=MUTED))
-    parts.append(f'<line x1="{left}" y1="{above}" x2="{left}" y2="{base}" stroke="{INK}"/>')
-    parts.append(_text(left + plot_w / 2, height - 8, xlabel, anchor="middle"))
-    return _svg(width, height, title, f"{title}: {len(labels)} tests", left + plot_w / 2, parts)
 
 
 def _step(span: float, most: int) -> float:

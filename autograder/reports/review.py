@@ -1,10 +1,10 @@
-"""Written answers: a review sheet for a person to score, and the merge of those scores into final grades.
+"""Written answers: the review sheet a person scores (OUT/review.csv) and the page to read them in (review.html).
 
 `grade` writes OUT/review.csv (one row per student and question, with an
-empty score column) and OUT/review.html to read the answers comfortably.
-Scores already typed into the sheet survive a re-run of `grade` while the
-answer is unchanged. `merge-manual` checks every row first and writes
-OUT/final_grades.csv only when all are valid.
+empty score column) and OUT/review.html to read the answers comfortably,
+with each question's rubric. Scores already typed into the sheet survive a
+re-run of `grade` while the answer is unchanged. The merge of the scores
+into final grades is `merge`'s.
 """
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.core.course import Assignment, get_assignment
+from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
-from autograder.core.outfolder import MARKER, RESULTS_DIR, atomic_write, hold, read_marker, refuse_links
-from autograder.core.results import SubmissionResult
-from autograder.core.text import spreadsheet_csv, spreadsheet_plain_frame
+from autograder.core.results import SubmissionResult, WrittenCount
+from autograder.core.text import spreadsheet_plain_frame
 from autograder.reports import frames as R
 
 QUESTION, PROMPT, ANSWER, SCORE, COMMENT, NOTE = "question", "prompt", "answer", "score", "comment", "note"
 REVIEW_COLUMNS = [R.STUDENT_ID, QUESTION, R.POINTS, PROMPT, ANSWER, SCORE, COMMENT, NOTE]
-FINAL_COLUMNS = [R.STUDENT_ID, R.STATUS, "auto_score", "auto_max"]
+NO_ANSWER = "no answer found"
+REVIEW_FILE = "review.csv"
 
 
 def review_frame(assignment: Assignment, results: list[SubmissionResult],
@@ -39,7 +39,7 @@ def review_frame(assignment: Assignment, results: list[SubmissionResult],
         for q in assignment.questions:
             answer = str(answers.get(q.id, ""))
             row = {R.STUDENT_ID: r.student_id, QUESTION: q.id, R.POINTS: q.points, PROMPT: q.prompt,
-                   ANSWER: answer, SCORE: "", COMMENT: "", NOTE: "" if answer else "no answer found"}
+                   ANSWER: answer, SCORE: "", COMMENT: "", NOTE: "" if answer else NO_ANSWER}
             old = kept.get((r.student_id, q.id))
             if old is not None and str(old.get(SCORE, "")).strip():
                 if str(old.get(ANSWER, "")) == answer:
@@ -63,34 +63,9 @@ def read_sheet(path: Path) -> pd.DataFrame:
         raise AutograderError(f"{path}: not a readable CSV ({exc})") from None
 
 
-def review_html(assignment: Assignment, review: pd.DataFrame) -> str:
-    """Every answer, grouped by question, easy to read and score."""
-    esc = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment.name)}: written answers"
-             "</title><style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em}"
-             ".answer{white-space:pre-wrap;background:#f6f7f9;border-left:3px solid #3b6ea8;padding:.6em 1em;"
-             "margin:.3em 0 1.2em}.missing{color:#a33}.meta{color:#666;font-size:.9em}</style></head><body>",
-             f"<h1>{esc(assignment.title)}: written answers</h1>",
-             "<p>Score them in <code>review.csv</code> (column <code>score</code>), then run "
-             "<code>autograder merge-manual review.csv --out THIS_FOLDER</code>.</p>"]
-    for q in assignment.questions:
-        rows = review[review[QUESTION] == q.id].to_dict("records")
-        answered = [r for r in rows if r[ANSWER]]
-        parts.append(f"<h2>{esc(q.id)} ({q.points:g} points): {len(answered)} of {len(rows)} answered</h2>"
-                     f"<p>{esc(q.prompt)}</p>")
-        for row in answered:
-            scored = f" · scored {esc(str(row[SCORE]))}" if str(row[SCORE]).strip() else ""
-            parts.append(f"<div class='meta'><b>{esc(row[R.STUDENT_ID])}</b>{scored}</div>")
-            parts.append(f"<div class='answer'>{esc(row[ANSWER])}</div>")
-        missing = [r[R.STUDENT_ID] for r in rows if not r[ANSWER]]
-        if missing:
-            parts.append(f"<p class='missing'>No answer found for {len(missing)}: {esc(', '.join(missing))}</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _score(text: str, limit: float) -> tuple[float | None, str]:
-    raw = text.strip()
+def parse_score(text: str, limit: float) -> tuple[float | None, str]:
+    """A score typed into the sheet: (its value, '') or (None, what is wrong with it); a decimal comma is read."""
+    raw = str(text).strip()
     if not raw:
         return None, "no score"
     if raw.count(",") == 1 and "." not in raw:  # a decimal comma, as some spreadsheets write it
@@ -104,77 +79,62 @@ def _score(text: str, limit: float) -> tuple[float | None, str]:
     return value, ""
 
 
-def validate_sheet(assignment: Assignment, students: list[str], sheet: pd.DataFrame) -> tuple[dict, list[str]]:
-    """(scores by (student, question), every problem with its CSV line); problems empty when all is well."""
-    missing_cols = [c for c in (R.STUDENT_ID, QUESTION, SCORE) if c not in sheet.columns]
-    if missing_cols:
-        return {}, [f"missing column(s): {', '.join(missing_cols)}"]
+def unanswered(row: dict) -> bool:
+    """The student wrote nothing for this question (what `merge-manual` scores 0 unless told not to)."""
+    return not str(row.get(ANSWER, "")).strip()
+
+
+def answer_count(assignment: Assignment, review: pd.DataFrame) -> WrittenCount:
+    """How many of the sheet's answers have a valid score typed in, and how many are empty and unscored."""
     points = {q.id: q.points for q in assignment.questions}
-    known = set(students)
-    scores, problems, seen = {}, [], {}
-    for index, row in enumerate(sheet.to_dict("records")):
-        line = index + 2  # line 1 is the header
-        sid, qid = row[R.STUDENT_ID].strip(), row[QUESTION].strip()
-        if sid not in known:
-            problems.append(f"line {line}: unknown student {sid!r}")
-            continue
-        if qid not in points:
-            problems.append(f"line {line}: unknown question {qid!r} (questions: {', '.join(points)})")
-            continue
-        if (sid, qid) in seen:
-            problems.append(f"line {line}: {sid} {qid} appears again (first on line {seen[(sid, qid)]})")
-            continue
-        seen[(sid, qid)] = line
-        value, problem = _score(row[SCORE], points[qid])
-        if problem:
-            problems.append(f"line {line}: {sid} {qid}: {problem}")
-        else:
-            scores[(sid, qid)] = value
-    for sid in students:
-        for qid in points:
-            if (sid, qid) not in seen:
-                problems.append(f"no row for {sid} {qid}")
-    return scores, problems
+    scored = empty = 0
+    for row in review.to_dict("records"):
+        if parse_score(row[SCORE], points.get(row[QUESTION], 0.0))[0] is not None:
+            scored += 1
+        elif unanswered(row):
+            empty += 1
+    return WrittenCount(len(review), scored, empty)
 
 
-def _float(cell) -> float:
-    """A number cell of grades.csv, read as text or not; empty (no score: the grader failed) is NaN."""
-    return float("nan") if isinstance(cell, str) and not cell.strip() else float(cell)
+PAGE_CSS = """body{font-family:system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em;color:#222}
+.answer{white-space:pre-wrap;background:#f6f7f9;border-left:3px solid #3b6ea8;padding:.6em 1em;margin:.3em 0 1.2em}
+.missing{color:#a33}.meta{color:#666;font-size:.9em}.prompt{white-space:pre-wrap}
+.rubric{background:#fffbe6;border:1px solid #eedc9a;border-radius:4px;padding:.4em 1em .4em 2em;margin:.5em 0 1em}
+.rubric li{margin:.15em 0}"""
 
 
-def final_frame(assignment: Assignment, grades: pd.DataFrame, scores: dict) -> pd.DataFrame:
-    """Automatic and manual points side by side, with the total (none where the automatic part has no score)."""
-    rows = []
-    for g in grades.to_dict("records"):
-        sid = str(g[R.STUDENT_ID])
-        row = {R.STUDENT_ID: sid, R.STATUS: g[R.STATUS], "auto_score": _float(g[R.SCORE]),
-               "auto_max": _float(g[R.MAX_SCORE])}
-        manual = 0.0
-        for q in assignment.questions:
-            row[R.written_column(q.id)] = scores[(sid, q.id)]
-            manual += scores[(sid, q.id)]
-        row.update({"manual_score": manual, "manual_max": assignment.manual_points,
-                    R.SCORE: row["auto_score"] + manual, R.MAX_SCORE: row["auto_max"] + assignment.manual_points})
-        rows.append(row)
-    columns = FINAL_COLUMNS + [R.written_column(q.id) for q in assignment.questions] + [
-        "manual_score", "manual_max", R.SCORE, R.MAX_SCORE]
-    return pd.DataFrame(rows, columns=columns)
+def _question_html(q, rows: list[dict]) -> list[str]:
+    """One question: its prompt and rubric, then every answer (student, score so far), then who wrote none."""
+    esc = html.escape
+    answered = [r for r in rows if not unanswered(r)]
+    parts = [f"<h2>{esc(q.id)} ({q.points:g} points): {len(answered)} of {len(rows)} answered</h2>",
+             f"<p class='prompt'>{esc(q.prompt)}</p>"]
+    if q.rubric:
+        parts.append("<ul class='rubric' aria-label='rubric'>"
+                     + "".join(f"<li>{esc(line)}</li>" for line in q.rubric) + "</ul>")
+    for row in answered:
+        scored = f" · scored {esc(str(row[SCORE]))}" if str(row[SCORE]).strip() else ""
+        parts.append(f"<div class='meta'><b>{esc(row[R.STUDENT_ID])}</b>{scored}</div>")
+        parts.append(f"<div class='answer'>{esc(row[ANSWER])}</div>")
+    missing = [r[R.STUDENT_ID] for r in rows if unanswered(r)]
+    if missing:
+        parts.append(f"<p class='missing'>No answer found for {len(missing)}: {esc(', '.join(missing))} "
+                     "(scored 0 when merged)</p>")
+    return parts
 
 
-def merge_manual(review_path: Path, out_dir: Path) -> Path:
-    """Validate every row of the sheet, then write OUT/final_grades.csv; nothing is written on any error."""
-    grades_path, path = out_dir / "grades.csv", out_dir / "final_grades.csv"
-    refuse_links([out_dir, out_dir / RESULTS_DIR, grades_path, path])
-    name = read_marker(out_dir, MARKER)
-    if not name or not grades_path.is_file():
-        raise AutograderError(f"{out_dir}: no grades here; run `autograder grade ... --out {out_dir}` first")
-    assignment = get_assignment(name)
-    with hold(out_dir):
-        grades = read_sheet(grades_path)
-        scores, problems = validate_sheet(assignment, list(grades[R.STUDENT_ID]), read_sheet(review_path))
-        if problems:
-            shown = "\n  ".join(problems[:200])
-            more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
-            raise AutograderError(f"{review_path}: {len(problems)} problem(s), nothing was written:\n  {shown}{more}")
-        atomic_write(path, spreadsheet_csv(final_frame(assignment, grades, scores)))
-    return path
+def review_html(assignment: Assignment, review: pd.DataFrame) -> str:
+    """Every answer, grouped by question under its prompt and rubric, easy to read and score."""
+    esc = html.escape
+    count = answer_count(assignment, review)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment.name)}: written answers"
+             f"</title><style>{PAGE_CSS}</style></head><body>",
+             f"<h1>{esc(assignment.title)}: written answers</h1>",
+             f"<p>{count.scored} of {count.answers} answers scored. Score them in <code>review.csv</code> (column "
+             "<code>score</code>, a note for the student in <code>comment</code>), then run "
+             "<code>autograder merge-manual review.csv --out THIS_FOLDER</code>; an empty answer left unscored "
+             "gets 0 (<code>--no-auto-zero</code>: it must be scored too).</p>"]
+    for q in assignment.questions:
+        parts += _question_html(q, review[review[QUESTION] == q.id].to_dict("records"))
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -94,6 +94,21 @@ def _problem_line(r: SubmissionResult) -> str:
     return f"  ! {_line(r.student_id)}: {status}: {_line(r.message.splitlines()[0]) if r.message else ''}"
 
 
+def written_line(count) -> str:
+    """How far the scoring of written answers has come (a `WrittenCount`), for the summaries."""
+    empty = f" ({count.unanswered} without an answer, scored 0 when merged)" if count.unanswered else ""
+    return f"{count.scored} of {count.answers} scored{empty}"
+
+
+def merge_summary(merged) -> str:
+    """What `autograder merge-manual` prints (a `reports.merge.Merged`)."""
+    count = merged.count
+    empty = f" ({count.unanswered} without an answer: scored 0)" if count.unanswered else ""
+    lines = [f"Final grades (automatic + written): {merged.path}",
+             f"  {count.scored} of {count.answers} answers scored{empty}; comments are in the feedback"]
+    return "\n".join(lines + [f"  note: {_line(note)}" for note in merged.notes])
+
+
 def batch_summary(batch) -> str:
     """The one-screen summary printed after `autograder grade`."""
     results = batch.results
@@ -122,4 +137,6 @@ def batch_summary(batch) -> str:
     if files.get("review"):
         lines.append(f"Written answers to score: {files['review']} (read them in {files['review_html']}), "
                      f"then: autograder merge-manual {files['review']} --out {batch.out_dir}")
+        if batch.written:
+            lines.append(f"  written answers: {written_line(batch.written)}")
     return "\n".join(lines)
