@@ -64,14 +64,17 @@ def limits_for(timeout: float = 10.0, total_timeout: float = 60.0, memory_mb: in
 
 def grade(name: str, submissions: Path, out_dir: Path, *, roster: Path | None = None, jobs: int = 2,
           timeout: float = 10.0, total_timeout: float = 60.0, memory_mb: int = 1024, replace: bool = False,
-          allow_partial: bool = False, on_start: Callable | None = None, on_result: Callable | None = None):
+          allow_partial: bool = False, similarity: bool = False, on_start: Callable | None = None,
+          on_result: Callable | None = None):
     """`autograder grade`: a folder of submissions, or a Canvas or Moodle download with its roster, into
     `out_dir`. Returns (the batch, the download's import or None)."""
     options = GradeOptions(jobs=jobs, limits=limits_for(timeout, total_timeout, memory_mb), replace=replace,
                            allow_partial=allow_partial)
     if is_download(submissions, roster):
-        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result)
-    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result), None
+        return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result,
+                              similarity=similarity)
+    return grade_batch(name, submissions, out_dir, options, on_start=on_start, on_result=on_result,
+                       similarity=similarity), None
 
 
 def is_download(submissions: Path, roster: Path | None) -> bool:
@@ -92,17 +95,19 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
                 on_start: Callable[[int, int], None] | None = None,
                 entry_notes: Mapping[str, EntryNotes] | None = None,
                 extra_files: Mapping[str, str] | None = None, shown_as: str | None = None,
-                **option_values) -> BatchResult:
+                similarity: bool = False, **option_values) -> BatchResult:
     """Grade every submission in `submissions` into `out_dir` and write the reports, holding `out_dir` for the
     whole run (`extra_files`, written there too, by name). `options` (or its fields as keywords: jobs, limits,
     isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries;
-    `shown_as`: how the command line named the submissions, for messages (a download's zip and roster).
+    `shown_as`: how the command line named the submissions, for messages (a download's zip and roster);
+    `similarity`: also compare the submissions pairwise (similarity.csv, similarity.html, a section of report.html).
     A folder of another assignment's work is a usage error before `out_dir` is touched."""
     start = time.perf_counter()
     from autograder.reports.html import RunInfo  # noqa: PLC0415 (pandas: not for `check`)
     from autograder.reports.write import write_outputs  # noqa: PLC0415
 
     options = options or GradeOptions(**option_values)
+    compare, write = _similarity_modules() if similarity else (None, None)  # copydetect missing: before grading
     assignment = get_assignment(name)
     prepared = prepare_all(assignment, submissions, entry_notes)
     refuse_other_assignment(assignment, prepared, shown_as or submissions, out_dir)
@@ -112,7 +117,11 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
         graded = grade_prepared(assignment, prepared, out_dir, options, on_result, on_start)
         run = RunInfo.now(version=__version__, limits=options.limits, graded_now=len(prepared) - graded.reused,
                           unchanged=graded.reused, warning=graded.warning, notes=graded.notes)
+        similar = {}
+        if similarity:
+            similar, run = _similarity_of(assignment, prepared, out_dir, compare, write, run)
         files, tidy, written = write_outputs(assignment, graded.results, out_dir, run)
+        files.update(similar)
         for file_name, text in (extra_files or {}).items():
             atomic_write(out_dir / file_name, text)
     return BatchResult(assignment, graded.results, out_dir, graded.reused, round(time.perf_counter() - start, 3),
@@ -159,8 +168,6 @@ def similarity(name: str, submissions: Path, out_dir: Path, *, roster: Path | No
     if not 0 < threshold <= 1:
         raise AutograderError(f"--threshold {threshold} is not a share between 0 and 1 (0.6: 60% of the code)")
     compare, write = _similarity_modules()
-    from autograder.authoring.boilerplate import starting_code  # noqa: PLC0415 (nbformat)
-
     assignment = get_assignment(name)
     check_out_dir(out_dir, submissions, [])
     if is_download(submissions, roster):
@@ -168,10 +175,25 @@ def similarity(name: str, submissions: Path, out_dir: Path, *, roster: Path | No
             prepared = prepare_all(assignment, folder, notes)
     else:
         prepared = prepare_all(assignment, submissions)
-    result = compare(assignment.name, assignment.title, prepared, starting_code(assignment), threshold, most)
+    result = _compared(assignment, prepared, compare, threshold, most)
     with hold(out_dir):
         refuse_other(out_dir, assignment)
         return dataclasses.replace(result, files=write(result, out_dir))
+
+
+def _compared(assignment, prepared, compare, threshold: float = 0.6, most: int = 50):
+    from autograder.authoring.boilerplate import starting_code  # noqa: PLC0415 (nbformat)
+
+    return compare(assignment.name, assignment.title, prepared, starting_code(assignment), threshold, most)
+
+
+def _similarity_of(assignment, prepared, out_dir: Path, compare, write, run):
+    """`grade --similarity`: similarity.csv and similarity.html written, and report.html's section in `run`."""
+    from autograder.reports.similarity_html import HTML_FILE, similarity_section  # noqa: PLC0415
+
+    result = _compared(assignment, prepared, compare)
+    section = similarity_section(result.pairs, result.threshold, result.views, page=HTML_FILE)
+    return {f"similarity_{kind}": path for kind, path in write(result, out_dir).items()}, run._replace(similarity=section)
 
 
 def _similarity_modules():

@@ -95,7 +95,11 @@ def check(assignment, path, hidden, in_process):
 @click.option("--allow-partial-isolation", "allow_partial", is_flag=True,
               help="Grade even where this machine cannot isolate submissions fully (it refuses by default): only "
                    "for trusted code, such as your own solutions. The summary says what a submission could do.")
-def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace, allow_partial):
+@click.option("--similarity", is_flag=True,
+              help="Also compare the submissions pairwise, as `autograder similarity` does: similarity.csv, "
+                   "similarity.html, and a section of report.html.")
+def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace, allow_partial,
+          similarity):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
@@ -118,7 +122,8 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     with progress_bar() as bar:
         batch, imported = api.grade(assignment, submissions, out_dir, roster=roster, jobs=jobs, timeout=timeout,
                                     total_timeout=total_timeout, memory_mb=memory_mb, replace=replace,
-                                    allow_partial=allow_partial, on_start=bar.start, on_result=bar.update)
+                                    allow_partial=allow_partial, similarity=similarity, on_start=bar.start,
+                                    on_result=bar.update)
     if imported is not None:
         click.echo(terminal_safe(imported.summary()))  # names and file names from the download
     click.echo(batch_summary(batch))

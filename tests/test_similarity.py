@@ -269,3 +269,24 @@ def test_the_benchmark_makes_its_class_and_reports_every_pair(tmp_path, capsys):
     assert len(made) == 8 and set(made) <= {".py", ".ipynb"}
     with io.open(tmp_path / "out0" / "similarity.csv", encoding="utf-8") as f:
         assert f.readline().strip() == ",".join(S.COLUMNS)
+
+
+def test_grade_with_similarity_adds_the_pairs_to_the_report(tmp_path):
+    """`grade --similarity`: the grades as without it, plus similarity.csv, similarity.html and a section of
+    report.html whose table links to the side-by-side views on similarity.html (not repeated in the report)."""
+    original = reference()
+    subs = write_class(tmp_path / "subs", {"ann.py": original, "ben.py": BENCH.disguise(original, random.Random(5)),
+                                           "cyd.py": independent("loops")})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", "hw2", str(subs), "--out", str(out), "--similarity",
+                                       "--allow-partial-isolation"])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert f"Similar pairs: {out / 'similarity.html'}" in result.output
+    grades = pd.read_csv(out / "grades.csv")
+    assert grades["score"].tolist() == [30.0, 30.0, 30.0]
+    assert {"ann", "ben"} == set(pd.read_csv(out / "similarity.csv").iloc[0][["student_a", "student_b"]])
+    report = (out / "report.html").read_text("utf-8")
+    section = report[report.index("<div id='similar'>"):]
+    assert "href='#similar'" in report and "ann" in section and "ben" in section
+    assert "href='similarity.html#sim-pair-1'" in section
+    assert "class='sim-side'" not in report and "class='sim-side'" in (out / "similarity.html").read_text("utf-8")

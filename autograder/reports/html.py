@@ -35,6 +35,7 @@ class RunInfo(NamedTuple):
     unchanged: int | None = None
     warning: str = ""
     notes: tuple[str, ...] = ()
+    similarity: str = ""  # `grade --similarity`: the section of similar pairs (reports.similarity_html), as HTML
 
     @staticmethod
     def now(**fields) -> "RunInfo":
@@ -206,7 +207,8 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
              _run_info(assignment, grades, run), _stats(assignment, grades)]
     if len(grades):
         parts.append("<p class='nav'><a href='#help'>who needs help</a> · <a href='#scores'>scores</a> · "
-                     "<a href='#rates'>pass rates</a> · <a href='#grid'>every student, every test</a></p>")
+                     "<a href='#rates'>pass rates</a> · <a href='#grid'>every student, every test</a>"
+                     + (" · <a href='#similar'>similar submissions</a>" if run.similarity else "") + "</p>")
         parts.append(_needs_help(assignment, grades, tests, flags))
         scores = grades[R.SCORE].dropna().tolist()
         parts.append("<h2 id='scores'>Scores</h2><figure>"
@@ -219,6 +221,8 @@ def html_report(assignment: Assignment, grades: pd.DataFrame, tests: pd.DataFram
         parts.append("<h2 id='grid'>Every student, every test</h2><p class='hint'>Columns numbered as the pass rates above; "
                      "each cell the points earned (hover for the test).</p>"
                      + _legend(bool((grades[R.STATUS] != R.GRADED).any())) + _grid(grades, tests, flags, order))
+    if run.similarity:
+        parts.append(f"<div id='similar'>{run.similarity}</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -20,6 +20,7 @@ from autograder.core.text import spreadsheet_csv
 from autograder.reports import similarity as S
 
 CSV_FILE, HTML_FILE = "similarity.csv", "similarity.html"
+IN_REPORT = 10  # flagged pairs listed in report.html's section (all of them on similarity.html)
 # Controls but tab and newline, and the characters that reorder or break lines: shown, never acted on.
 HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
@@ -85,8 +86,9 @@ def pair_html(view: S.PairView, row, anchor: str) -> str:
             + _side(b, view.regions_b, row.similarity_b, a.student_id) + "</div></article>")
 
 
-def _pairs_table(rows: pd.DataFrame, anchors: dict[tuple[str, str, str], str]) -> str:
-    """The flagged pairs, one row each, linked to their side-by-side view; a file column only when there are several."""
+def _pairs_table(rows: pd.DataFrame, anchors: dict[tuple[str, str, str], str], page: str = "") -> str:
+    """The flagged pairs, one row each, linked to their side-by-side view (on `page`, or this one); a file column
+    only when there are several."""
     several = rows[S.FILE].nunique() > 1
     head = ("<tr><th>rank</th><th>student A</th><th>student B</th>" + ("<th>file</th>" if several else "")
             + "<th>similarity</th><th>A's code in B's</th><th>B's code in A's</th><th>shared tokens</th><th></th></tr>")
@@ -96,7 +98,7 @@ def _pairs_table(rows: pd.DataFrame, anchors: dict[tuple[str, str, str], str]) -
         cells = [(row.rank, "sim-num"), (_esc(row.student_a), ""), (_esc(row.student_b), ""),
                  *([(_esc(row.file), "")] if several else []), (f"{row.similarity:.0%}", "sim-num"),
                  (f"{row.similarity_a:.0%}", "sim-num"), (f"{row.similarity_b:.0%}", "sim-num"),
-                 (row.shared_tokens, "sim-num"), (f"<a href='#{anchor}'>side by side</a>" if anchor else "", "")]
+                 (row.shared_tokens, "sim-num"), (f"<a href='{page}#{anchor}'>side by side</a>" if anchor else "", "")]
         body.append("<tr>" + "".join(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>"
                                      for text, cls in cells) + "</tr>")
     return f"<table class='sim-pairs'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
@@ -120,9 +122,10 @@ def _key(view: S.PairView) -> tuple[str, str, str]:
 
 
 def similarity_section(pairs: pd.DataFrame, threshold: float = S.DEFAULT_THRESHOLD,
-                       views: Sequence[S.PairView] = ()) -> str:
+                       views: Sequence[S.PairView] = (), page: str = "") -> str:
     """An HTML fragment: the pairs at or above `threshold` (a table), and `views` side by side; or a plain
-    sentence that no pair is. Self-contained: its own <style>, scoped to class names starting with `sim`."""
+    sentence that no pair is. Self-contained: its own <style>, scoped to class names starting with `sim`.
+    With `page` (report.html's section), the views stay on that page and the table links to them there."""
     top = S.flagged(pairs, threshold)
     parts = [f"<section class='sim'><style>{SECTION_CSS}</style><h2>Similar submissions</h2>", _overview(pairs)]
     if len(pairs) == 0:
@@ -136,10 +139,14 @@ def similarity_section(pairs: pd.DataFrame, threshold: float = S.DEFAULT_THRESHO
         rows = {(r.student_a, r.student_b, r.file): r for r in top.itertuples(index=False)}
         shown = [v for v in views if _key(v) in rows]
         anchors = {_key(v): f"sim-pair-{i}" for i, v in enumerate(shown, 1)}
-        more = f"; the first {len(shown)} side by side below" if 0 < len(shown) < len(top) else ""
+        where = f" in <a href='{_esc(page)}'>{_esc(page)}</a>" if page else " below"
+        more = f"; the first {len(shown)} side by side{where}" if 0 < len(shown) < len(top) or page else ""
         parts.append(f"<p>{len(top)} pair{'s' * (len(top) != 1)} at or above {threshold:.0%}{more}, most "
-                     "similar first:</p>" + _pairs_table(top, anchors))
-        parts += [pair_html(v, rows[_key(v)], anchors[_key(v)]) for v in shown]
+                     "similar first:</p>" + _pairs_table(top.head(IN_REPORT) if page else top, anchors, _esc(page)))
+        if page and len(top) > IN_REPORT:
+            parts.append(f"<p class='sim-note'>… and {len(top) - IN_REPORT} more in "
+                         f"<a href='{_esc(page)}'>{_esc(page)}</a>.</p>")
+        parts += [] if page else [pair_html(v, rows[_key(v)], anchors[_key(v)]) for v in shown]
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -134,6 +134,8 @@ def batch_summary(batch) -> str:
     files = batch.files
     lines.append(f"Report: {files.get('report')}")
     lines.append(f"Grades: {files.get('grades')}  Tests: {files.get('tests')}  Feedback: {files.get('feedback')}/")
+    if files.get("similarity_html"):
+        lines.append(f"Similar pairs: {files['similarity_html']} (every pair: {files['similarity_csv']})")
     if files.get("review"):
         lines.append(f"Written answers to score: {files['review']} (read them in {files['review_html']}), "
                      f"then: autograder merge-manual {files['review']} --out {batch.out_dir}")
