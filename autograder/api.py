@@ -20,6 +20,7 @@ from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import atomic_write, hold
 from autograder.core.results import SubmissionResult
+from autograder.core.status import Status
 from autograder.grading.batch import BatchResult, GradeOptions, check_out_dir, claim, grade_prepared, prepare_all
 from autograder.grading.collect import HIDDEN, PUBLIC, collect
 from autograder.grading.one import grade_one, sandbox_for
@@ -32,10 +33,15 @@ __all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradesc
 
 
 def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) -> SubmissionResult:
-    """A student's self-test: the public tests (and the hidden ones for authors) against `path`."""
+    """A student's self-test: the public tests (and the hidden ones for authors) against `path`.
+
+    Work that cannot be read as a submission (no file of the assignment's there, two versions of it, a file
+    that is not text) is an `AutograderError`: nothing was tested, and the message says what to do."""
     assignment = get_assignment(name)
     specs = collect(assignment, (PUBLIC, HIDDEN) if hidden else (PUBLIC,))
     prepared = read_entry(assignment, path.name if path.is_dir() else path.stem, path)
+    if prepared.status == Status.INVALID:
+        raise AutograderError(f"{path}: {prepared.message}")
     if not isolated:
         return grade_one(assignment, specs, prepared, InProcess())
     # A student checks their own code on their own machine: the best isolation it allows, never a refusal.

@@ -65,6 +65,11 @@ def list_cmd():
 def check(assignment, path, hidden, in_process):
     """Run the public tests against your work (default: the current folder).
 
+    Exit code: 0 when every public test passes, 3 when some fail (or your
+    file cannot be imported), 2 for a usage error (an unknown assignment, no
+    file to check, a file that cannot be read), 1 when the checker itself
+    failed.
+
     \b
     Example:
         autograder check hw2 backprop.py
@@ -75,7 +80,7 @@ def check(assignment, path, hidden, in_process):
     result = api.check(assignment, path, hidden=hidden, isolated=not in_process)
     click.echo(format_check(result))
     all_passed = result.graded and all(o.outcome == Outcome.PASSED for o in result.outcomes)
-    sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED)
+    sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED if result.has_score else ExitCode.NOT_GRADED)
 
 
 @main.command()
