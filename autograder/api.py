@@ -41,7 +41,8 @@ def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) ->
     specs = collect(assignment, (PUBLIC, HIDDEN) if hidden else (PUBLIC,))
     prepared = read_entry(assignment, path.name if path.is_dir() else path.stem, path)
     if prepared.status == Status.INVALID:
-        raise AutograderError(f"{path}: {prepared.message}")
+        hint = f"\n(or name the one file to check: autograder check {name} FILE)" if path.is_dir() else ""
+        raise AutograderError(f"{path}: {prepared.message}{hint}")
     if not isolated:
         return grade_one(assignment, specs, prepared, InProcess())
     # A student checks their own code on their own machine: the best isolation it allows, never a refusal.

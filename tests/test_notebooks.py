@@ -9,6 +9,7 @@ import pytest
 from autograder.api import grade_batch
 from autograder.authoring.notebooks import notebook_texts
 from autograder.core.course import get_assignment, list_assignments
+from autograder.core.errors import AutograderError
 from autograder.grading.notebooks import ANSWER_KEY, read_submitted
 from autograder.isolation.sandbox import Limits
 
@@ -125,3 +126,36 @@ def test_self_check_from_a_notebook_cell_prints_what_the_command_prints(toy_cour
     assert autograder.check() is not None  # no arguments: the one assignment file in the folder
     missing = autograder.check("toy", "nope.ipynb")
     assert missing is None and "no such file (save the notebook first)" in capsys.readouterr().out
+
+
+def test_of_a_py_and_its_notebook_the_one_the_student_changed_is_graded(toy_course, tmp_path):
+    """Worked in the notebook, the untouched .py left beside it (or the other way round): that work is graded, by
+    `grade` and `check` alike, and the feedback says which file; both changed: never a silent pick."""
+    from autograder import api
+
+    template, reference = toy_course / "student_template" / "toy", toy_course / "reference" / "toy"
+    ran = json.loads((template / "toy.ipynb").read_text())  # opened, run and saved in Jupyter: still the template
+    for number, cell in enumerate(c for c in ran["cells"] if c["cell_type"] == "code"):
+        cell.update(execution_count=number + 1, outputs=[{"output_type": "stream", "name": "stdout", "text": "x"}])
+    subs = tmp_path / "subs"
+    for sid, py, nb in (("notebook_worker", template / "toy.py", reference / "toy.ipynb"),
+                        ("script_worker", reference / "toy.py", None), ("both_changed", reference / "toy.py",
+                                                                         reference / "toy.ipynb")):
+        (subs / sid).mkdir(parents=True)
+        shutil.copy(py, subs / sid / "toy.py")
+        if nb is None:
+            (subs / sid / "toy.ipynb").write_text(json.dumps(ran))
+        else:
+            shutil.copy(nb, subs / sid / "toy.ipynb")
+    batch = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
+    rows = {r.student_id: r for r in batch.results}
+    assert rows["notebook_worker"].score == rows["script_worker"].score == 4.0
+    assert rows["notebook_worker"].extra["files"] == ["toy.ipynb"] and rows["script_worker"].extra["files"] == ["toy.py"]
+    assert "File graded: `toy.ipynb`" in (tmp_path / "out" / "feedback" / "notebook_worker.md").read_text()
+    assert "toy.py was not used (it is the template as handed out, unchanged)" in rows["notebook_worker"].extra["notes"][0]
+    assert rows["both_changed"].status == "invalid"
+    assert "both toy.py and toy.ipynb differ from the assignment's template" in rows["both_changed"].message
+    checked = api.check("toy", subs / "notebook_worker", isolated=False)
+    assert checked.score == 1.0 and checked.extra["files"] == ["toy.ipynb"]
+    with pytest.raises(AutograderError, match="both toy.py and toy.ipynb differ"):
+        api.check("toy", subs / "both_changed", isolated=False)

@@ -93,7 +93,7 @@ def _attempt(assignment: Assignment, specs: list[TestSpec], prepared: Prepared, 
 def result_of(prepared: Prepared, run: TestRun, output: str = "", duration_s: float = 0.0,
               isolation: str = "") -> SubmissionResult:
     """The one place a result row is made: the run, and what was learnt before (digest, answers, notes)."""
-    extra = {}
+    extra = {"files": list(prepared.graded)} if prepared.graded else {}
     notes = [*prepared.notes, *run.notes]
     if notes:
         extra["notes"] = notes

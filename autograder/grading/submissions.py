@@ -7,6 +7,7 @@ nothing a student hands in can stop the batch.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -17,7 +18,7 @@ from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
 from autograder.core.safefiles import RefusedFile, list_tree, read_regular_file, refusal, too_large
 from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
-from autograder.grading.resolve import ANSWERS_FILE, Resolved, notebook_twin, resolve
+from autograder.grading.resolve import ANSWERS_FILE, DUPLICATE_MARK, Resolved, contenders, notebook_twin, resolve
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -39,6 +40,7 @@ class Prepared:
     cells: tuple[str, ...] | None = None
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    graded: tuple[str, ...] = ()  # the files graded, as the student named them (`hw2/backprop.ipynb`)
 
     @property
     def ok(self) -> bool:
@@ -80,7 +82,10 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
     followed through a link."""
     mode = os.lstat(source).st_mode
     if stat.S_ISDIR(mode):
-        resolved = resolve(assignment.files, list_tree(source.parent, source.name))
+        paths = list_tree(source.parent, source.name)
+        unchanged = frozenset(p for p in contenders(assignment.files, paths)
+                              if _is_template(assignment, source, p))
+        resolved = resolve(assignment.files, paths, unchanged=unchanged)
         return Resolved({name: f"{source.name}/{rel}" for name, rel in resolved.files.items()}, resolved.notes,
                         resolved.problem)
     if stat.S_ISLNK(mode):
@@ -88,6 +93,44 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
     if source.suffix in (".py", ".ipynb") and len(assignment.files) == 1:
         return resolve(assignment.files, [source.name], named_by_entry=True)
     return Resolved({}, (), f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)")
+
+
+def _what_is_graded(name: str, data: bytes) -> tuple | None:
+    """What grading reads of a file, to compare it with the template's: a script's text (line ends and trailing
+    blanks aside), a notebook's code cells and written answers (its outputs and metadata aside); None when it
+    cannot be read (then it is not the template)."""
+    try:
+        if name.endswith(".ipynb"):
+            notebook = read_submitted(data, name)
+            return tuple(c.strip() for c in notebook.cells), tuple(sorted(notebook.answers.items()))
+        return tuple(line.rstrip() for line in data.decode("utf-8").strip().splitlines())
+    except Exception:  # noqa: BLE001 (whatever it is, it is not the template)
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _template(path: Path, mtime_ns: int) -> tuple | None:
+    return _what_is_graded(path.name, path.read_bytes())
+
+
+def _is_template(assignment: Assignment, source: Path, rel: str) -> bool:
+    """Whether the entry's `rel` is the assignment's template file of its kind, as handed out."""
+    kind = ".ipynb" if rel.endswith(".ipynb") else ".py"
+    template = assignment.template_dir / Path(assignment.files[0] if len(assignment.files) == 1 else
+                                              _expected_for(assignment, rel)).with_suffix(kind)
+    if not template.is_file():
+        return False
+    try:
+        data = read_regular_file(source.parent, f"{source.name}/{rel}", size_limit(rel))
+    except (RefusedFile, OSError, MemoryError):
+        return False  # read again, and refused with its reason, if it is graded
+    return _what_is_graded(rel, data) == _template(template, template.stat().st_mtime_ns)
+
+
+def _expected_for(assignment: Assignment, rel: str) -> str:
+    """The expected file that `rel` (a candidate in an assignment of several files) could be."""
+    stem = Path(DUPLICATE_MARK.sub("", Path(rel).name)).stem.casefold()
+    return next((f for f in assignment.files if Path(f).stem.casefold() == stem), assignment.files[0])
 
 
 def read_entry(assignment: Assignment, student_id: str, source: Path, known: EntryNotes = EntryNotes()) -> Prepared:
@@ -124,9 +167,10 @@ def prepare_files(assignment: Assignment, student_id: str, source: Path, files: 
     by_expected = {name: files[name] if name in files else files[notebook_twin(name)] for name in assignment.files}
     answers_raw = files.get(ANSWERS_FILE)
     digest = _digest({**by_expected, **({ANSWERS_FILE: answers_raw} if answers_raw is not None else {})})
-    code, cells, answers, notes = {}, None, {}, []
+    code, cells, answers, notes, graded = {}, None, {}, [], []
     for name in assignment.files:
         submitted = name if name in files else notebook_twin(name)
+        graded.append((labels or {}).get(submitted, submitted))
         try:
             read = _decode(submitted, files[submitted], (labels or {}).get(submitted, submitted))
         except ValueError as exc:
@@ -138,7 +182,8 @@ def prepare_files(assignment: Assignment, student_id: str, source: Path, files: 
     if answers_raw is not None:
         answers = {**parse_answers(answers_raw.decode("utf-8", "replace")), **answers}
     # Forbidden imports are refused by the student's process itself, before any of the code runs (`child`).
-    return Prepared(student_id, source, code, digest, cells=cells, answers=answers, notes=tuple(notes))
+    return Prepared(student_id, source, code, digest, cells=cells, answers=answers, notes=tuple(notes),
+                    graded=tuple(graded))
 
 
 def _decode(name: str, data: bytes, label: str) -> str | ReadNotebook:

@@ -30,6 +30,9 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         lines.append(f"**Score: {result.score:g} / {result.max_score:g}** (autograded tests)")
     else:
         lines.append("**Score: not graded** (no score until your submission is graded again)")
+    files = result.extra.get("files", [])
+    if files:
+        lines.append("File graded: " + ", ".join(markdown_code(terminal_safe(f, one_line=True)) for f in files))
     if assignment.questions:
         lines.append(f"Written answers ({assignment.manual_points:g} points) are graded by a person.")
     lines.append("")

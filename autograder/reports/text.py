@@ -20,7 +20,8 @@ def _line(text: str) -> str:
 
 def format_check(result: SubmissionResult) -> str:
     """Per-test lines, the hint under each failure, and a total."""
-    lines = []
+    files = result.extra.get("files", [])
+    lines = [f"Tested: {', '.join(map(_line, files))}", ""] if files else []
     message = terminal_safe(result.message)
     if not result.has_score:
         lines += [f"Your submission was not graded: the grader failed (not your fault): {message}", ""]
