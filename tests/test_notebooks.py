@@ -137,22 +137,23 @@ def test_of_a_py_and_its_notebook_the_one_the_student_changed_is_graded(toy_cour
     ran = json.loads((template / "toy.ipynb").read_text())  # opened, run and saved in Jupyter: still the template
     for number, cell in enumerate(c for c in ran["cells"] if c["cell_type"] == "code"):
         cell.update(execution_count=number + 1, outputs=[{"output_type": "stream", "name": "stdout", "text": "x"}])
+    other = (reference / "toy.ipynb").read_text().replace("return x * x", "return x ** 2")  # other work
     subs = tmp_path / "subs"
-    for sid, py, nb in (("notebook_worker", template / "toy.py", reference / "toy.ipynb"),
-                        ("script_worker", reference / "toy.py", None), ("both_changed", reference / "toy.py",
-                                                                         reference / "toy.ipynb")):
+    for sid, py, nb in (("notebook_worker", template / "toy.py", (reference / "toy.ipynb").read_text()),
+                        ("script_worker", reference / "toy.py", json.dumps(ran)),
+                        ("same_in_both", reference / "toy.py", (reference / "toy.ipynb").read_text()),
+                        ("both_changed", reference / "toy.py", other)):
         (subs / sid).mkdir(parents=True)
         shutil.copy(py, subs / sid / "toy.py")
-        if nb is None:
-            (subs / sid / "toy.ipynb").write_text(json.dumps(ran))
-        else:
-            shutil.copy(nb, subs / sid / "toy.ipynb")
+        (subs / sid / "toy.ipynb").write_text(nb)
     batch = grade_batch("toy", subs, tmp_path / "out", limits=LIMITS)
     rows = {r.student_id: r for r in batch.results}
     assert rows["notebook_worker"].score == rows["script_worker"].score == 4.0
     assert rows["notebook_worker"].extra["files"] == ["toy.ipynb"] and rows["script_worker"].extra["files"] == ["toy.py"]
     assert "File graded: `toy.ipynb`" in (tmp_path / "out" / "feedback" / "notebook_worker.md").read_text()
     assert "toy.py was not used (it is the template as handed out, unchanged)" in rows["notebook_worker"].extra["notes"][0]
+    assert rows["same_in_both"].score == 4.0 and rows["same_in_both"].extra["files"] == ["toy.py"]
+    assert "toy.ipynb was not used (it defines the same functions, the same way)" in rows["same_in_both"].extra["notes"][0]
     assert rows["both_changed"].status == "invalid"
     assert "both toy.py and toy.ipynb differ from the assignment's template" in rows["both_changed"].message
     checked = api.check("toy", subs / "notebook_worker", isolated=False)

@@ -62,6 +62,12 @@ def test_a_py_and_its_notebook_both_changed_are_never_guessed_between(unchanged)
     assert "hand in only the one you worked on" in resolved.problem
 
 
+def test_a_notebook_holding_the_py_files_very_code_gives_way_to_it():
+    resolved = resolve(ONE, ["backprop.ipynb", "backprop.py"], mirrors=frozenset({"backprop.ipynb"}))
+    assert resolved.files == {"backprop.py": "backprop.py"}
+    assert "backprop.ipynb was not used (it defines the same functions, the same way)" in resolved.notes[0]
+
+
 def test_a_template_left_at_the_top_gives_way_to_the_work_deeper_down():
     resolved = resolve(ONE, ["backprop.py", "work/backprop.py"], unchanged=frozenset({"backprop.py"}))
     assert resolved.files == {"backprop.py": "work/backprop.py"}

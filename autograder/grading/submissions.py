@@ -7,6 +7,7 @@ nothing a student hands in can stop the batch.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import os
@@ -83,9 +84,9 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
     mode = os.lstat(source).st_mode
     if stat.S_ISDIR(mode):
         paths = list_tree(source.parent, source.name)
-        unchanged = frozenset(p for p in contenders(assignment.files, paths)
-                              if _is_template(assignment, source, p))
-        resolved = resolve(assignment.files, paths, unchanged=unchanged)
+        seen = {p: _read_graded(source, p) for p in contenders(assignment.files, paths)}
+        unchanged = frozenset(p for p, graded in seen.items() if graded == _template_of(assignment, p))
+        resolved = resolve(assignment.files, paths, unchanged=unchanged, mirrors=_mirrors(seen))
         return Resolved({name: f"{source.name}/{rel}" for name, rel in resolved.files.items()}, resolved.notes,
                         resolved.problem)
     if stat.S_ISLNK(mode):
@@ -96,16 +97,23 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
 
 
 def _what_is_graded(name: str, data: bytes) -> tuple | None:
-    """What grading reads of a file, to compare it with the template's: a script's text (line ends and trailing
-    blanks aside), a notebook's code cells and written answers (its outputs and metadata aside); None when it
-    cannot be read (then it is not the template)."""
+    """What grading reads of a file, to compare it with another: a script's code, a notebook's code cells, and
+    its written answers (outputs and metadata aside, line ends and trailing blanks too); None when it cannot be
+    read (then it is like no other file)."""
     try:
         if name.endswith(".ipynb"):
             notebook = read_submitted(data, name)
             return tuple(c.strip() for c in notebook.cells), tuple(sorted(notebook.answers.items()))
-        return tuple(line.rstrip() for line in data.decode("utf-8").strip().splitlines())
-    except Exception:  # noqa: BLE001 (whatever it is, it is not the template)
+        return (data.decode("utf-8").strip().replace("\r\n", "\n"),), ()
+    except Exception:  # noqa: BLE001 (whatever it is, it is like no other file)
         return None
+
+
+def _read_graded(source: Path, rel: str) -> tuple | None:
+    try:
+        return _what_is_graded(rel, read_regular_file(source.parent, f"{source.name}/{rel}", size_limit(rel)))
+    except (RefusedFile, OSError, MemoryError):
+        return None  # read again, and refused with its reason, if it is graded
 
 
 @functools.lru_cache(maxsize=32)
@@ -113,24 +121,37 @@ def _template(path: Path, mtime_ns: int) -> tuple | None:
     return _what_is_graded(path.name, path.read_bytes())
 
 
-def _is_template(assignment: Assignment, source: Path, rel: str) -> bool:
-    """Whether the entry's `rel` is the assignment's template file of its kind, as handed out."""
-    kind = ".ipynb" if rel.endswith(".ipynb") else ".py"
-    template = assignment.template_dir / Path(assignment.files[0] if len(assignment.files) == 1 else
-                                              _expected_for(assignment, rel)).with_suffix(kind)
-    if not template.is_file():
-        return False
-    try:
-        data = read_regular_file(source.parent, f"{source.name}/{rel}", size_limit(rel))
-    except (RefusedFile, OSError, MemoryError):
-        return False  # read again, and refused with its reason, if it is graded
-    return _what_is_graded(rel, data) == _template(template, template.stat().st_mtime_ns)
-
-
-def _expected_for(assignment: Assignment, rel: str) -> str:
-    """The expected file that `rel` (a candidate in an assignment of several files) could be."""
+def _template_of(assignment: Assignment, rel: str) -> tuple | None:
+    """What grading reads of the template file (or notebook) that the entry's `rel` could be; None if none."""
     stem = Path(DUPLICATE_MARK.sub("", Path(rel).name)).stem.casefold()
-    return next((f for f in assignment.files if Path(f).stem.casefold() == stem), assignment.files[0])
+    name = next((f for f in assignment.files if Path(f).stem.casefold() == stem), assignment.files[0])
+    template = assignment.template_dir / Path(name).with_suffix(Path(rel).suffix)
+    return _template(template, template.stat().st_mtime_ns) if template.is_file() else None
+
+
+def _definitions(code: tuple[str, ...]) -> dict[str, str]:
+    """Each top-level function and class of these code blocks -> its syntax tree, as text (the last one wins)."""
+    found = {}
+    for block in code:
+        try:
+            tree = ast.parse(block)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found.update({node.name: ast.dump(node) for node in tree.body
+                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))})
+    return found
+
+
+def _mirrors(seen: dict[str, tuple | None]) -> frozenset[str]:
+    """The notebooks that define every function and class of the .py file beside them, the same way."""
+    found = set()
+    for rel, graded in seen.items():
+        script = seen.get(str(Path(rel).with_suffix(".py")))
+        if rel.endswith(".ipynb") and graded and script:
+            wanted, defined = _definitions(script[0]), _definitions(graded[0])
+            if wanted and all(defined.get(k) == v for k, v in wanted.items()):
+                found.add(rel)
+    return frozenset(found)
 
 
 def read_entry(assignment: Assignment, student_id: str, source: Path, known: EntryNotes = EntryNotes()) -> Prepared:
