@@ -99,6 +99,8 @@ def result_of(prepared: Prepared, run: TestRun, output: str = "", duration_s: fl
         extra["notes"] = notes
     if prepared.answers:
         extra["answers"] = dict(prepared.answers)
+    if run.timeouts:
+        extra["timeouts"] = list(run.timeouts)
     return SubmissionResult(prepared.student_id, run.status, run.message, run.outcomes, duration_s, output,
                             prepared.digest, extra, isolation)
 

@@ -20,12 +20,15 @@ from typing import Callable, Iterator, Protocol
 
 from autograder.core.errors import (
     BadReturn,
+    CallTimeout,
     ForbiddenImport,
     LoadFailed,
     MissingFunction,
     StudentException,
     SubmissionCrashed,
     SubmissionError,
+    SubmissionTimeout,
+    TimeUsedUp,
 )
 from autograder.isolation import wire
 from autograder.isolation.child import Session
@@ -65,6 +68,8 @@ class Submission:
     def __init__(self, channel: Channel, files: tuple[str, ...]):
         self._channel = channel
         self.files = files
+        self.timeouts: list[str] = []  # what ran past a time limit, once each (see `_send`)
+        self._hung: dict[str, str] = {}  # a function that did not finish -> why: not called again
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -91,8 +96,21 @@ class Submission:
         return self._send(encode_request("probe", name, args, kwargs), name)
 
     def _send(self, request: tuple[dict, bytes] | dict, name: str):
+        """The reply's value. A function of the student's that ran past the call time limit is not called again:
+        its later calls fail at once, and the other tests keep the submission's time (its process is started
+        again on the next request)."""
         message, frame = request if isinstance(request, tuple) else (request, wire.dumps(request))
-        reply = self._channel.request(message, frame)
+        calls = message.get("op") == "call"
+        if calls and name in self._hung:
+            raise CallTimeout(f"`{name}` was not called again: {self._hung[name]}")
+        try:
+            reply = self._channel.request(message, frame)
+        except SubmissionTimeout as exc:
+            if calls and isinstance(exc, CallTimeout):
+                self._hung[name] = f"an earlier call of it {exc.args[0].removeprefix(f'`{name}` ')}"
+            if not isinstance(exc, TimeUsedUp) and exc.args[0] not in self.timeouts:
+                self.timeouts.append(exc.args[0])
+            raise
         return decode_reply(reply, name, self.files[0])
 
 

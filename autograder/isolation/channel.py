@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.core.errors import GraderFailed, SubmissionCrashed, SubmissionTimeout
+from autograder.core.errors import CallTimeout, GraderFailed, SubmissionCrashed, SubmissionTimeout, TimeUsedUp
 from autograder.isolation import wire
 
 if TYPE_CHECKING:  # the sandbox opens channels; a channel asks its sandbox for its slot's keeper
@@ -77,10 +77,11 @@ class SandboxChannel:
         self._reader = wire.FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
-        what = f"`{message['name']}`" if "name" in message else "importing your file"
+        what = _what(message)
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise SubmissionTimeout(f"{what} was not run: the submission used up its total time limit")
+            raise TimeUsedUp(f"not run: the time for all your tests together "
+                             f"({self._sandbox.limits.submission_timeout_s:.3g} s) was used up")
         frame = frame or wire.dumps(message)
         if self._spare.get(frame):
             return self._spare[frame].pop(0)
@@ -102,10 +103,11 @@ class SandboxChannel:
         """When an answer asked for at `start` is late: the call time limit later, or the submission's end."""
         return min(self._deadline, start + self._sandbox.limits.call_timeout_s)
 
-    def _late(self, what: str, end: float) -> str:
+    def _late(self, what: str, end: float) -> SubmissionTimeout:
         if end >= self._deadline:
-            return f"{what} did not finish: the submission used up its total time limit"
-        return f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s"
+            return SubmissionTimeout(f"{what} did not finish: the time for all your tests together "
+                                     f"({self._sandbox.limits.submission_timeout_s:.3g} s) was used up")
+        return CallTimeout(f"{what} did not finish within {self._sandbox.limits.call_timeout_s:.3g} s")
 
     def _from_plan(self, frame: bytes, what: str) -> dict | None:
         """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
@@ -154,7 +156,7 @@ class SandboxChannel:
             raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
         except socket.timeout:
             self.close()
-            raise SubmissionTimeout(self._late(what, end)) from None
+            raise self._late(what, end) from None
         except (EOFError, ConnectionError, OSError):
             self.close()
             raise SubmissionCrashed(f"the process running your code ended during {what} "
@@ -179,6 +181,13 @@ class SandboxChannel:
             if not quiet:
                 raise
             self._sandbox._keepers.pop(self._slot, None)
+
+
+def _what(message: dict) -> str:
+    """What a request runs, in the student's words: their function, their code (for a probe), their file."""
+    if message.get("op") == "call":
+        return f"`{message.get('name')}`"
+    return "your code (as this test uses it)" if message.get("op") == "probe" else "importing your file"
 
 
 def read_head(path: Path, limit: int) -> str:

@@ -49,6 +49,10 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]
+    timeouts = result.extra.get("timeouts", [])
+    if timeouts and result.status == "graded":
+        lines += ["## Time limits", "", "Only the tests that ran into these lost their points:", "",
+                  *_block("\n".join(f"- {t}" for t in timeouts)), ""]
     notes = result.extra.get("notes", [])
     if notes:
         lines += ["## Notes on your notebook", "", *_block("\n".join(f"- {n}" for n in notes)), ""]
