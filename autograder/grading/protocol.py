@@ -111,7 +111,7 @@ class Submission:
             if not isinstance(exc, TimeUsedUp) and exc.args[0] not in self.timeouts:
                 self.timeouts.append(exc.args[0])
             raise
-        return decode_reply(reply, name, self.files[0])
+        return decode_reply(reply, name, self.files[0], probe=not calls)
 
 
 _ENCODED: dict[bytes, tuple[dict, bytes]] = {}  # the tests ask every submission the same: encoded once a run
@@ -136,8 +136,9 @@ def encode_request(op: str, name: str, args: tuple, kwargs: dict, inputs: bool =
     return encoded
 
 
-def decode_reply(reply, name: str, filename: str):
-    """The value of an `{"ok": ...}` reply; the matching `SubmissionError` otherwise."""
+def decode_reply(reply, name: str, filename: str, probe: bool = False):
+    """The value of an `{"ok": ...}` reply; the matching `SubmissionError` otherwise, in the student's terms: their
+    function, or for a `probe` (the tests' code that drives the student's objects) the method that failed."""
     if type(reply) is not dict or len(reply) != 1:
         raise SubmissionCrashed("the submission's process sent a malformed reply")
     if "ok" in reply:
@@ -150,18 +151,30 @@ def decode_reply(reply, name: str, filename: str):
         raise SubmissionCrashed("the submission's process sent a malformed reply")
     kind = str(error.get("kind", ""))
     etype, message = str(error.get("type", ""))[:200], str(error.get("message", ""))[:2000]
-    tb = str(error.get("traceback", ""))[:4000]
+    tb, where = str(error.get("traceback", ""))[:4000], str(error.get("where", ""))[:300]
+    what = "your code (as this test uses it)" if probe else f"`{name}`"
     if kind == "missing":
-        raise MissingFunction(f"`{name}` is not defined in {filename}")
+        raise MissingFunction(f"`{message[:200] if probe else name}` is not defined in {filename}")
     if kind == "unencodable":
-        raise BadReturn(f"`{name}` returned something that is not plain data: {message}")
+        raise BadReturn(f"{what} returned something that is not plain data: {message}")
     if kind == "forbidden":
         raise ForbiddenImport(message)
     if kind == "load":
         raise LoadFailed(f"{filename} could not be imported: {etype}: {message}", tb)
     if kind == "raised":
-        raise StudentException(f"`{name}` raised {etype}: {message}", tb)
+        raise StudentException(f"{_raiser(what, name, where, probe)} raised {etype}: {message}", tb)
     raise SubmissionError(f"protocol error: {message}")
+
+
+def _raiser(what: str, name: str, where: str, probe: bool) -> str:
+    """Who raised: `sigmoid` (backprop.py, line 30); `backward`, in `sigmoid_backward` (...); your `Value.__mul__`."""
+    if not where:
+        return what
+    function = where.split(" (", 1)[0]
+    if probe:
+        return f"your `{function}` {where[len(function) + 1:]}"
+    return f"`{name}` {where[len(function) + 1:]}" if function == name else f"`{name}`, in `{function}` " \
+        f"{where[len(function) + 1:]},"
 
 
 class InProcessChannel:

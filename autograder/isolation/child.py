@@ -92,13 +92,28 @@ def forbidden_import(where: str, code: types.CodeType, text, forbid) -> str:
     return ""
 
 
-def _error(kind: str, exc: BaseException | None = None, message: str = "") -> dict:
-    tb = ""
+def _error(kind: str, exc: BaseException | None = None, message: str = "", own=frozenset()) -> dict:
+    tb = where = ""
     if exc is not None:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(("child.py", "wire.py"))]
         tb = "".join(traceback.format_list(frames[-6:]))
         message = message or str(exc)
-    return {"error": {"kind": kind, "type": type(exc).__name__ if exc else "", "message": message[:2000], "traceback": tb[-4000:]}}
+        where = _where(exc, own)
+    return {"error": {"kind": kind, "type": type(exc).__name__ if exc else "", "message": message[:2000],
+                      "traceback": tb[-4000:], "where": where}}
+
+
+def _where(exc: BaseException, own) -> str:
+    """The innermost frame of the student's own code that the exception went through, as they know it:
+    `Value.__mul__ (engine.py, line 98)`; '' when it came from elsewhere (a probe, a library) alone."""
+    where = ""
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        if code.co_filename in own or code.co_filename.startswith("<notebook "):
+            place = code.co_filename.strip("<>").removeprefix("notebook ") if code.co_filename.startswith("<") \
+                else Path(code.co_filename).name
+            where = f"{code.co_qualname} ({place}, line {line})"
+    return where
 
 
 class Session:
@@ -110,6 +125,7 @@ class Session:
         self.load_reply: dict | None = None
         self.module: types.ModuleType | None = None
         self.probes: types.ModuleType | None = None
+        self.own = frozenset(str(self.workdir / name) for name in load_request.get("files", ()))  # the student's files
 
     def handle(self, request: dict) -> dict:
         """One reply for one request; student exceptions become error replies, never escape."""
@@ -124,7 +140,7 @@ class Session:
             if op in ("call", "probe"):
                 return self._call(request)
         except Exception as exc:  # a student bug must not end the session
-            return _error("raised", exc)
+            return _error("raised", exc, own=self.own)
         return _error("protocol", message=f"unknown op {op!r}")
 
     def _load(self, request: dict) -> dict:
@@ -200,14 +216,28 @@ class Session:
             args = [self.module, *args]
         try:
             value = fn(*args, **kwargs)
+        except AttributeError as exc:  # a name a probe needs that the module (or one of its classes) lacks
+            missing = self._missing(exc)
+            return _error("missing", message=missing) if missing else _error("raised", exc, own=self.own)
         except BaseException as exc:  # SystemExit, KeyboardInterrupt in a call are the student's error
-            return _error("raised", exc)
+            return _error("raised", exc, own=self.own)
         try:
             if request.get("inputs") and request["op"] == "call":
                 return {"ok": wire.to_wire((value, tuple(args), kwargs))}
             return {"ok": wire.to_wire(value)}
         except (wire.WireError, RecursionError) as exc:
             return _error("unencodable", exc)
+
+
+    def _missing(self, exc: AttributeError) -> str:
+        """`Value.grad`, `sigmoid`: the name the student's module, or an object of one of its classes, lacks."""
+        obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+        if not isinstance(name, str) or obj is None:
+            return ""
+        if obj is self.module:
+            return name
+        owner = type(obj)
+        return f"{owner.__qualname__}.{name}" if owner.__module__ == self.module.__name__ else ""
 
 
 def _cells(workdir: Path, name) -> list[str] | None:
