@@ -52,7 +52,8 @@ def workdir_files(prepared: Prepared) -> dict[str, str]:
     """The files of the submission's own folder: the only way its code reaches its process."""
     files = dict(prepared.files)
     if prepared.cells is not None:
-        files[CELLS_FILE] = json.dumps(list(prepared.cells))
+        names = prepared.cell_names or [f"cell {n}" for n in range(1, len(prepared.cells) + 1)]
+        files[CELLS_FILE] = json.dumps([[name, cell] for name, cell in zip(names, prepared.cells)])
     return files
 
 

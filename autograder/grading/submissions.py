@@ -39,6 +39,7 @@ class Prepared:
     status: str = "ok"
     message: str = ""
     cells: tuple[str, ...] | None = None
+    cell_names: tuple[str, ...] = ()  # each of `cells` as the student finds it (`grading.notebooks.cell_name`)
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     graded: tuple[str, ...] = ()  # the files graded, as the student named them (`hw2/backprop.ipynb`)
@@ -188,7 +189,7 @@ def prepare_files(assignment: Assignment, student_id: str, source: Path, files: 
     by_expected = {name: files[name] if name in files else files[notebook_twin(name)] for name in assignment.files}
     answers_raw = files.get(ANSWERS_FILE)
     digest = _digest({**by_expected, **({ANSWERS_FILE: answers_raw} if answers_raw is not None else {})})
-    code, cells, answers, notes, graded = {}, None, {}, [], []
+    code, cells, answers, notes, graded, names = {}, None, {}, [], [], ()
     for name in assignment.files:
         submitted = name if name in files else notebook_twin(name)
         graded.append((labels or {}).get(submitted, submitted))
@@ -197,14 +198,14 @@ def prepare_files(assignment: Assignment, student_id: str, source: Path, files: 
         except ValueError as exc:
             return _invalid(student_id, source, str(exc), digest)
         if isinstance(read, ReadNotebook):
-            cells, answers, notes = tuple(read.cells), read.answers, read.notes
+            cells, answers, notes, names = tuple(read.cells), read.answers, read.notes, tuple(read.names)
             read = "\n\n".join(read.cells)
         code[name] = read
     if answers_raw is not None:
         answers = {**parse_answers(answers_raw.decode("utf-8", "replace")), **answers}
     # Forbidden imports are refused by the student's process itself, before any of the code runs (`child`).
-    return Prepared(student_id, source, code, digest, cells=cells, answers=answers, notes=tuple(notes),
-                    graded=tuple(graded))
+    return Prepared(student_id, source, code, digest, cells=cells, cell_names=names, answers=answers,
+                    notes=tuple(notes), graded=tuple(graded))
 
 
 def _decode(name: str, data: bytes, label: str) -> str | ReadNotebook:

@@ -110,8 +110,7 @@ def _where(exc: BaseException, own) -> str:
     for frame, line in traceback.walk_tb(exc.__traceback__):
         code = frame.f_code
         if code.co_filename in own or code.co_filename.startswith("<notebook "):
-            place = code.co_filename.strip("<>").removeprefix("notebook ") if code.co_filename.startswith("<") \
-                else Path(code.co_filename).name
+            place = code.co_filename[1:-1] if code.co_filename.startswith("<") else Path(code.co_filename).name
             where = f"{code.co_qualname} ({place}, line {line})"
     return where
 
@@ -165,12 +164,12 @@ class Session:
             codes = [(main_file, code, lambda: path.read_text("utf-8"))]
         else:  # a notebook: each cell compiled alone, a cell that does not compile is noted and left out
             codes = []
-            for number, cell in enumerate(cells, start=1):
+            for name, cell in cells:
                 try:
-                    codes.append((f"notebook cell {number}", compile(cell, f"<notebook cell {number}>", "exec",
-                                                                     dont_inherit=True), lambda cell=cell: cell))
+                    codes.append((f"notebook {name}", compile(cell, f"<notebook {name}>", "exec",
+                                                              dont_inherit=True), lambda cell=cell: cell))
                 except SyntaxError as exc:
-                    notes.append(f"notebook cell {number} raised {type(exc).__name__}: {str(exc)[:300]}")
+                    notes.append(f"notebook {name} raised {type(exc).__name__}: {str(exc)[:300]}")
         others = [self.workdir / name for name in request["files"][1:] if (self.workdir / name).is_file()]
         for other in others:  # imported by the main file later: checked now, before anything runs
             codes.append((other.name, compile(other.read_text("utf-8"), str(other), "exec", dont_inherit=True),
@@ -240,14 +239,15 @@ class Session:
         return f"{owner.__qualname__}.{name}" if owner.__module__ == self.module.__name__ else ""
 
 
-def _cells(workdir: Path, name) -> list[str] | None:
-    """A notebook's code cells, from the file beside it; None for a .py submission."""
+def _cells(workdir: Path, name) -> list[tuple[str, str]] | None:
+    """A notebook's code cells as (name, source), from the file beside it; None for a .py submission."""
     if not name:
         return None
     cells = json.loads((workdir / str(name)).read_text("utf-8"))
-    if type(cells) is not list or not all(type(c) is str for c in cells):
-        raise ValueError("the notebook's cells are not a list of strings")
-    return cells
+    if type(cells) is not list or not all(type(c) is list and len(c) == 2 and all(type(s) is str for s in c)
+                                          for c in cells):
+        raise ValueError("the notebook's cells are not a list of [name, source] pairs")
+    return [(cell_name, source) for cell_name, source in cells]
 
 
 def serve(fd: int, workdir: str, load_request: dict) -> None:
