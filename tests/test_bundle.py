@@ -95,6 +95,8 @@ def test_check_works_inside_an_unpacked_bundle_and_cannot_run_hidden_tests(real_
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(tmp_path / "unpacked")
     root = tmp_path / "unpacked" / "hw2-bundle"
+    readme = (root / "README.md").read_text()
+    assert "pip install backprop-autograder" in readme and "`autograder check hw2`" in readme  # the two commands
     env = {k: v for k, v in os.environ.items() if k != COURSE_ENV}
     monkeypatch.delenv(COURSE_ENV)
     monkeypatch.chdir(root / "hw2")

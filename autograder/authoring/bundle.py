@@ -82,8 +82,8 @@ the checker grades the one you changed).{written}
 
 1. Install the checker, once: `pip install backprop-autograder`, from the wheel file or the path your instructor
    gives you (for example `pip install ./backprop_autograder-0.1.0-py3-none-any.whl`).
-2. Run the public tests, from this folder or any folder inside it: `autograder check {name} {name}/`
-   (in a notebook, its last cell does the same).
+2. Run the public tests: `autograder check {name}` in the folder `{name}/` (or `autograder check {name} {name}/`
+   here); in the notebook, its last cell does the same.
 
 `check` prints one line per public test, with a hint under each failure. Its exit code is 0 when every public
 test passes, 3 when some fail, 2 when nothing could be checked (the message says why). The grade also counts
