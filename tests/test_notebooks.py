@@ -228,3 +228,21 @@ def test_run_all_of_a_fresh_notebook_reaches_its_self_check_which_checks_that_no
     assert "Tested: my copy.ipynb" in run.stdout
     out = [line for line in run.stdout.splitlines() if line.startswith("Out:")]
     assert out == ["Out: <check of my copy.ipynb: 0/19 public tests passed>"]
+
+
+def test_the_self_check_finds_its_notebook_from_ipykernels_session_variable(tmp_path, monkeypatch):
+    """Recent ipykernel puts the notebook's path in the kernel's `__session__`; with neither it nor
+    $JPY_SESSION_NAME, no notebook is assumed."""
+    import sys
+    from types import SimpleNamespace
+
+    from autograder.selfcheck import SESSION_ENV, session_notebook
+
+    monkeypatch.delenv(SESSION_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "renamed.ipynb").write_text("{}")
+    shell = SimpleNamespace(user_ns={"__session__": "course/hw2/renamed.ipynb"})  # relative to Jupyter's root
+    monkeypatch.setitem(sys.modules, "IPython", SimpleNamespace(get_ipython=lambda: shell))
+    assert session_notebook() == tmp_path / "renamed.ipynb"
+    shell.user_ns = {}
+    assert session_notebook() is None
