@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "out", "*.egg-info",
-                                                              "__pycache__", "tests", "bench"))
+                                                              "__pycache__"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                             str(src), "-w", str(tmp / "dist")], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
@@ -58,3 +59,18 @@ def test_the_installed_engine_checks_work_in_a_bundle_without_the_course(wheel, 
     outside = subprocess.run([sys.executable, "-m", "autograder.cli", "list"], capture_output=True, text=True,
                              env=env, cwd=tmp_path, timeout=60)
     assert outside.returncode == ExitCode.USAGE and "no assignments folder" in outside.stderr
+
+
+def test_the_sdist_holds_the_engine_and_no_course_data(tmp_path):
+    """The source distribution too: the package, pyproject.toml and the README, never the course or the tests."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "out", "*.egg-info",
+                                                              "__pycache__"))
+    built = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
+                            "print(build_meta.build_sdist(sys.argv[1]))", str(tmp_path / "dist")],
+                           capture_output=True, text=True, cwd=src, timeout=300)
+    assert built.returncode == 0, built.stderr
+    with tarfile.open(tmp_path / "dist" / built.stdout.split()[-1]) as archive:
+        tops = {Path(name).parts[1] for name in archive.getnames() if len(Path(name).parts) > 1}
+    assert "autograder" in tops and "pyproject.toml" in tops
+    assert not tops & {*COURSE_DATA, "tests", "bench"}, tops
