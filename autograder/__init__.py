@@ -9,9 +9,10 @@ __version__ = "0.1.0"
 
 
 def check(assignment: str | None = None, path: str | None = None):
-    """Run the public tests from a notebook cell: `from autograder import check; check("hw2", "backprop.ipynb")`.
+    """Run the public tests from a notebook cell: `from autograder import check; check("hw2")` checks the
+    notebook it runs in, as saved (or name a file: `check("hw2", "backprop.py")`).
 
-    Prints what `autograder check` prints and returns the result.
+    Prints what `autograder check` prints; returns a short summary (its `.result`: the full result).
     """
     from autograder.selfcheck import check as _check  # noqa: PLC0415 (keep this package light to import)
 

@@ -24,6 +24,7 @@ from autograder.core.course import get_assignment, list_assignments
 from autograder.core.errors import AutograderError
 from autograder.core.outfolder import atomic_write, hold
 from autograder.core.results import SubmissionResult
+from autograder.core.status import Status
 from autograder.grading.batch import (
     BatchResult,
     GradeOptions,
@@ -40,15 +41,24 @@ from autograder.grading.submissions import EntryNotes, read_entry
 from autograder.grading.wrongfolder import refuse_other_assignment
 from autograder.isolation.sandbox import Limits
 
-__all__ = ["check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks", "limits_for",
-           "list_assignments", "merge_manual", "mutate", "release", "similarity", "stale"]
+__all__ = ["bundle", "check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks",
+           "limits_for", "list_assignments", "merge_manual", "mutate", "release", "similarity", "stale"]
 
 
 def check(name: str, path: Path, hidden: bool = False, isolated: bool = True) -> SubmissionResult:
-    """A student's self-test: the public tests (and the hidden ones for authors) against `path`."""
+    """A student's self-test: the public tests (and the hidden ones for authors) against `path`.
+
+    Work that cannot be read as a submission (no file of the assignment's there, two versions of it, a file
+    that is not text) is an `AutograderError`: nothing was tested, and the message says what to do."""
     assignment = get_assignment(name)
     specs = collect(assignment, (PUBLIC, HIDDEN) if hidden else (PUBLIC,))
+    if hidden and not any(spec.visibility == HIDDEN for spec in specs):
+        raise AutograderError(f"{name} has no hidden tests here: a student's bundle holds the public tests only "
+                              f"(run `autograder check {name}` without --hidden)")
     prepared = read_entry(assignment, path.name if path.is_dir() else path.stem, path)
+    if prepared.status == Status.INVALID:
+        hint = f"\n(or name the one file to check: autograder check {name} FILE)" if path.is_dir() else ""
+        raise AutograderError(f"{path}: {prepared.message}{hint}")
     if not isolated:
         return grade_one(assignment, specs, prepared, InProcess())
     # A student checks their own code on their own machine: the best isolation it allows, never a refusal.
@@ -245,6 +255,14 @@ def mutate(name: str, max_mutants: int | None = None, timeout_s: float = 20.0, j
     from autograder.mutation import run_mutation  # noqa: PLC0415
 
     return run_mutation(get_assignment(name), max_mutants, timeout_s, jobs)
+
+
+def bundle(name: str, out: Path) -> list[str]:
+    """`autograder bundle`: what a student gets for an assignment (its stubs, notebook and public tests, never the
+    hidden tests or the reference), as a folder or a zip; returns the bundle's files."""
+    from autograder.authoring.bundle import write_bundle  # noqa: PLC0415
+
+    return write_bundle(get_assignment(name), out)
 
 
 def release(name: str) -> list[Path]:

@@ -59,11 +59,34 @@ def list_cmd():
 
 @main.command()
 @click.argument("assignment")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="A new folder, or a file ending in .zip.")
+def bundle(assignment, out):
+    """Write what students get for ASSIGNMENT: its stubs, notebook, answers
+    sheet and public tests, with a README saying how to install the checker
+    and run it. Never the hidden tests, their names or stored values, nor the
+    reference. `autograder check` run inside the unpacked bundle uses it.
+
+    \b
+    Example:
+        autograder bundle hw2 --out hw2-bundle.zip
+    """
+    files = api.bundle(assignment, out)
+    click.echo(f"wrote {out}: {len(files)} files (hand it out with the engine's wheel: `pip wheel --no-deps .`)")
+
+
+@main.command()
+@click.argument("assignment")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--hidden", is_flag=True, help="Also run the hidden tests (instructors and authors).")
+@click.option("--hidden", is_flag=True, hidden=True, help="Also run the hidden tests (instructors and authors).")
 @click.option("--in-process", is_flag=True, hidden=True, help="No isolation (authors' quick loop).")
 def check(assignment, path, hidden, in_process):
     """Run the public tests against your work (default: the current folder).
+
+    Exit code: 0 when every public test passes, 3 when some fail (or your
+    file cannot be imported), 2 for a usage error (an unknown assignment, no
+    file to check, a file that cannot be read), 1 when the checker itself
+    failed.
 
     \b
     Example:
@@ -75,7 +98,7 @@ def check(assignment, path, hidden, in_process):
     result = api.check(assignment, path, hidden=hidden, isolated=not in_process)
     click.echo(format_check(result))
     all_passed = result.graded and all(o.outcome == Outcome.PASSED for o in result.outcomes)
-    sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED)
+    sys.exit(ExitCode.OK if all_passed else ExitCode.TESTS_FAILED if result.has_score else ExitCode.NOT_GRADED)
 
 
 @main.command()

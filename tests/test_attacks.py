@@ -438,7 +438,8 @@ def outcome(result: SubmissionResult, test: str):
 
 # -- what each attack's row must say --------------------------------------------------------------------------------
 def says(result: SubmissionResult, test: str, *phrases: str) -> None:
-    message = outcome(result, test).message
+    """The test's message says one of `phrases`; where in the file it happened, `(solution.py, line 8)`, aside."""
+    message = re.sub(r" \([^()]*, line \d+\)", "", outcome(result, test).message)
     assert any(p in message for p in phrases), f"{test}: {message!r} should say one of {phrases}"
 
 
@@ -569,7 +570,7 @@ def check_recursion(r, b):
 
 def check_forged(r, b):
     assert r.status in ("graded", "crashed")
-    assert all(o.outcome == "failed" for o in r.outcomes)
+    assert all(o.outcome == ("failed" if r.status == "graded" else "not_run") for o in r.outcomes)
 
 
 def check_drip(r, b):

@@ -55,6 +55,22 @@ def test_check_end_to_end_exit_codes_and_lines(toy_course):
     assert "FAIL  test_square_shape  (0/1)" in stub.stdout and "NotImplementedError: return x squared" in stub.stdout
 
 
+def test_check_without_work_to_check_is_a_usage_error_and_the_exit_codes_are_in_its_help(toy_course, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("nothing to grade here")
+    nothing = run("check", "toy", cwd=empty)
+    assert nothing.returncode == ExitCode.USAGE, nothing.stdout
+    assert "missing toy.py (or its notebook toy.ipynb; found: notes.txt)" in nothing.stderr
+    (empty / "toy.ipynb").write_text("{ not json")
+    broken = run("check", "toy", str(empty / "toy.ipynb"))
+    assert broken.returncode == ExitCode.USAGE and "toy.ipynb is not a valid notebook" in broken.stderr
+    (empty / "toy.py").write_text("def square(x)\n")  # the student's code is at fault: tests fail, not usage
+    assert run("check", "toy", str(empty / "toy.py")).returncode == ExitCode.TESTS_FAILED
+    shown = " ".join(CliRunner().invoke(main, ["check", "--help"]).output.split())
+    assert "Exit code: 0 when every public test passes, 3 when some fail" in shown and "2 for a usage error" in shown
+
+
 def test_grade_end_to_end_summary_and_exit_code(toy_course, tmp_path):
     subs = write_class(tmp_path / "subs", toy_course, {"amy": "@reference", "bo": "def square(x)\n"})
     result = run("grade", "toy", str(subs), "--out", str(tmp_path / "out"), "--timeout", "3")

@@ -177,3 +177,56 @@ def test_the_run_says_how_a_submissions_memory_is_held(toy_course, tmp_path, mon
     assert any("by a watch every few milliseconds, not by a control group (no cgroups on this machine)" in n
                for n in batch.notes), batch.notes
     assert batch.results[0].score == batch.results[0].max_score
+
+
+SLOW = "import time\nimport numpy as np\ndef square(x):\n    time.sleep(2)\n    return x * x\ndef cube(x):\n    return x ** 3\n"
+HANGS = "import numpy as np\ndef square(x):\n    return x * x\ndef cube(x):\n    while True:\n        pass\n"
+
+
+def test_tests_left_when_the_time_is_used_up_are_not_run_and_say_so_everywhere(toy_course, tmp_path):
+    """A test that never ran is `not_run` (not `failed`): in tests.csv, the feedback, check's output, the summary."""
+    from autograder.reports.text import batch_summary, format_check
+
+    subs = write_class(tmp_path / "subs", toy_course, {"slow": SLOW})
+    batch = grade_batch("toy", subs, tmp_path / "out", limits=Limits(call_timeout_s=5, submission_timeout_s=3,
+                                                                        cpu_s=10, memory_mb=512))
+    (result,) = batch.results
+    outcomes = {o.test: o for o in result.outcomes}
+    assert result.status == "graded"
+    assert [outcomes[t].outcome for t in ("test_square_values", "test_cube_values")] == ["not_run", "not_run"]
+    assert "not run: the time for all your tests together was used up" in outcomes["test_cube_values"].message
+    tests = pd.read_csv(tmp_path / "out" / "tests.csv").set_index("test")
+    assert tests.loc["test_cube_values", "outcome"] == "not_run"
+    assert "| `test_cube_values` | hidden | ⏸ not run | 0 / 1 |" in (tmp_path / "out" / "feedback" / "slow.md").read_text()
+    assert "----  test_cube_values  (0/1)" in format_check(result)
+    assert "time limits: 1 graded submission lost tests to them (see tests.csv): slow" in batch_summary(batch)
+
+
+def test_a_function_that_hangs_costs_only_the_tests_that_call_it(toy_course, tmp_path):
+    """`cube` loops forever: its first call times out once, its later calls fail at once without spending the
+    submission's time again, and every test of `square` still runs, and passes."""
+    hidden = toy_course / "assignments" / "toy" / "hidden" / "test_hidden.py"
+    hidden.write_text(hidden.read_text() + '''
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_cube_again(submission, n):
+    """cube(x) cubes, again."""
+    assert close(submission.cube(np.arange(float(n))), np.arange(float(n)) ** 3)
+
+def test_square_after_the_cubes(submission):
+    """square(x) squares, after the cubes."""
+    assert close(submission.square(np.arange(3.0)), np.arange(3.0) ** 2)
+''')
+    toml = toy_course / "assignments" / "toy" / "assignment.toml"
+    toml.write_text(toml.read_text().replace("test_cube_values = 1\n",
+                                             "test_cube_values = 1\ntest_cube_again = 1\ntest_square_after_the_cubes = 1\n"))
+    subs = write_class(tmp_path / "subs", toy_course, {"hangs": HANGS})
+    # The whole submission's time covers one call that hangs, and not two.
+    batch = grade_batch("toy", subs, tmp_path / "out", limits=Limits(call_timeout_s=2, submission_timeout_s=3.5,
+                                                                        cpu_s=10, memory_mb=512))
+    (result,) = batch.results
+    outcomes = {o.test: o for o in result.outcomes}
+    assert {t for t, o in outcomes.items() if o.outcome != "passed"} == {"test_cube_values", "test_cube_again"}
+    assert outcomes["test_cube_values"].message.startswith("`cube` did not finish within 2 s")
+    assert outcomes["test_cube_again"].outcome == "failed"
+    assert "`cube` was not called again: an earlier call of it did not finish within 2 s" in outcomes["test_cube_again"].message
+    assert result.extra["timeouts"] == ["`cube` did not finish within 2 s"] and result.score == 4.0

@@ -10,7 +10,6 @@ ONE = ("backprop.py",)
     (["backprop.py"], {"backprop.py": "backprop.py"}, ""),
     (["deep/er/backprop.py", "backprop.ipynb"], {"backprop.ipynb": "backprop.ipynb"},
      "deep/er/backprop.py was not used"),
-    (["backprop.ipynb", "backprop.py"], {"backprop.py": "backprop.py"}, "backprop.ipynb was not used"),
     (["HW2/Backprop.py"], {"backprop.py": "HW2/Backprop.py"}, "graded HW2/Backprop.py as your backprop.py"),
     (["my_hw2_final.py", "README.txt"], {"backprop.py": "my_hw2_final.py"},
      "graded my_hw2_final.py as your backprop.py"),
@@ -39,6 +38,39 @@ def test_what_is_graded(paths, graded, note):
 def test_what_cannot_be_told(paths, problem):
     resolved = resolve(ONE, paths)
     assert problem in resolved.problem and resolved.files == {}
+
+
+@pytest.mark.parametrize("unchanged, graded", [
+    ({"backprop.py"}, "backprop.ipynb"),  # worked in the notebook, the untouched .py left beside it
+    ({"backprop.ipynb"}, "backprop.py"),
+    ({"backprop.py", "backprop.ipynb"}, "backprop.py"),  # nothing done: either scores nothing
+])
+def test_of_a_py_and_its_notebook_the_one_changed_from_the_template_is_graded(unchanged, graded):
+    resolved = resolve(ONE, ["backprop.ipynb", "backprop.py"], unchanged=frozenset(unchanged))
+    other = ({"backprop.py", "backprop.ipynb"} - {graded}).pop()
+    assert resolved.problem == "" and list(resolved.files.values()) == [graded]
+    assert f"{other} was not used" in " ".join(resolved.notes)
+    if other in unchanged and graded not in unchanged:
+        assert "(it is the template as handed out, unchanged)" in " ".join(resolved.notes)
+
+
+@pytest.mark.parametrize("unchanged", [set(), {"old/backprop.py"}])
+def test_a_py_and_its_notebook_both_changed_are_never_guessed_between(unchanged):
+    resolved = resolve(ONE, ["backprop.ipynb", "backprop.py", "old/backprop.py"], unchanged=frozenset(unchanged))
+    assert resolved.files == {}
+    assert resolved.problem.startswith("both backprop.py and backprop.ipynb differ from the assignment's template")
+    assert "hand in only the one you worked on" in resolved.problem
+
+
+def test_a_notebook_holding_the_py_files_very_code_gives_way_to_it():
+    resolved = resolve(ONE, ["backprop.ipynb", "backprop.py"], mirrors=frozenset({"backprop.ipynb"}))
+    assert resolved.files == {"backprop.py": "backprop.py"}
+    assert "backprop.ipynb was not used (it defines the same functions, the same way)" in resolved.notes[0]
+
+
+def test_a_template_left_at_the_top_gives_way_to_the_work_deeper_down():
+    resolved = resolve(ONE, ["backprop.py", "work/backprop.py"], unchanged=frozenset({"backprop.py"}))
+    assert resolved.files == {"backprop.py": "work/backprop.py"}
 
 
 def test_an_assignment_of_several_files_never_takes_a_lone_file():

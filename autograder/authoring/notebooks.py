@@ -68,6 +68,17 @@ def percent_cells(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def guarded(source: str) -> str:
+    """An extra (plot) cell that Run All gets past while a function it uses still raises NotImplementedError:
+    it says which one instead, so that the cells after it, the self-check too, still run."""
+    body = "\n".join(f"    {line}" if line.strip() else "" for line in source.splitlines())
+    return (f"try:  # runs once the functions it uses are written; until then it says which one is missing\n{body}\n"
+            "except NotImplementedError as exc:\n"
+            "    import traceback\n"
+            "    print(f\"Not plotted yet: `{traceback.extract_tb(exc.__traceback__)[-1].name}` is not implemented "
+            "(run this cell again once it is).\")")
+
+
 def _cell_id(kind: str, index: int) -> str:
     return f"{kind}-{index:03d}"
 
@@ -81,13 +92,15 @@ def build_notebook(assignment: Assignment, source: str, notebook_name: str) -> n
     cells = [nbformat.v4.new_markdown_cell(
         f"# {assignment.title} ({assignment.name})\n\n{docstring.strip()}\n\n"
         "Fill in every cell that raises `NotImplementedError`; keep the function names. "
-        "Run the self-check at the end as often as you like (save the notebook first).")]
+        "Run the self-check at the end as often as you like (save the notebook first): it tests this notebook "
+        f"as saved. Work either here or in `{Path(notebook_name).with_suffix('.py').name}`, not both: the one you "
+        "changed is graded.")]
     cells += [nbformat.v4.new_code_cell(block) for block in blocks]
     extra = assignment.root / "notebook.py"
     if extra.is_file():
         for kind, text in percent_cells(extra.read_text("utf-8")):
-            maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-            cells.append(maker(text))
+            cells.append(nbformat.v4.new_markdown_cell(text) if kind == "markdown"
+                         else nbformat.v4.new_code_cell(guarded(text)))
     if assignment.questions:
         cells.append(nbformat.v4.new_markdown_cell(
             "## Written answers\n\nAnswer each question in the cell below it. These are graded by a person."))
@@ -97,7 +110,8 @@ def build_notebook(assignment: Assignment, source: str, notebook_name: str) -> n
         answer.metadata[ANSWER_KEY] = q.id
         cells.append(answer)
     cells.append(nbformat.v4.new_markdown_cell("## Self-check\n\nRuns the public tests on the saved notebook."))
-    self_check = nbformat.v4.new_code_cell(f"from autograder import check\ncheck({assignment.name!r}, {notebook_name!r})")
+    # No file name: the self-check finds the notebook it runs in (a renamed copy checks itself).
+    self_check = nbformat.v4.new_code_cell(f"from autograder import check\ncheck({assignment.name!r})")
     self_check.metadata[SELF_CHECK_KEY] = True
     cells.append(self_check)
     for index, cell in enumerate(cells):

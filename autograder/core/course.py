@@ -17,6 +17,8 @@ from autograder.core.errors import AutograderError
 from autograder.core.latepolicy import LatePolicy, parse_late_policy
 
 COURSE_ENV = "AUTOGRADER_COURSE"
+# A student's bundle (`autograder bundle`) holds this file at its top: `check` run anywhere inside finds it.
+COURSE_MARKER = "autograder-course.txt"
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,14 @@ class Assignment:
 
 
 def default_course_root() -> Path:
-    """The course folder: $AUTOGRADER_COURSE, else the checkout this package lives in."""
+    """The course folder: $AUTOGRADER_COURSE, else the nearest folder at or above the current one holding
+    `COURSE_MARKER` (an unpacked bundle), else the checkout this package lives in."""
     env = os.environ.get(COURSE_ENV)
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[2]  # autograder/core/course.py -> the checkout
+    here = Path.cwd().resolve()
+    bundle = next((p for p in (here, *here.parents) if (p / COURSE_MARKER).is_file()), None)
+    return bundle or Path(__file__).resolve().parents[2]  # autograder/core/course.py -> the checkout
 
 
 def _parse_due(value, where: str) -> dt.datetime | None:
@@ -154,7 +159,7 @@ def list_assignments(course_root: Path | None = None) -> list[Assignment]:
     course_root = course_root or default_course_root()
     folder = course_root / "assignments"
     if not folder.is_dir():
-        raise AutograderError(f"{folder}: no assignments folder (set ${COURSE_ENV}?)")
+        raise AutograderError(f"{folder}: no assignments folder (run this inside an assignment's bundle, or set ${COURSE_ENV})")
     return [
         load_assignment(p, course_root)
         for p in sorted(folder.iterdir())

@@ -47,6 +47,14 @@ class SubmissionTimeout(SubmissionError):
     status = Status.TIMEOUT
 
 
+class CallTimeout(SubmissionTimeout):
+    """One call ran past the time limit of a call (its process is ended; the next call starts another)."""
+
+
+class TimeUsedUp(SubmissionTimeout):
+    """The call was not made: the submission had used up its total time already."""
+
+
 class SubmissionCrashed(SubmissionError):
     """The student's process died or broke the protocol."""
 

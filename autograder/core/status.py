@@ -54,18 +54,19 @@ class Outcome(str, Enum):
     PASSED = "passed"
     FAILED = "failed"
     PARTIAL = "partial"
-    SKIPPED = "skipped"
+    SKIPPED = "skipped"  #: the test's author skipped it
+    NOT_RUN = "not_run"  #: it never ran: the submission's time was used up first, or its code could not be loaded
 
     @property
     def mark(self) -> str:
-        """The four letters `autograder check` prints."""
-        return {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP"}[self.value]
+        """The four characters `autograder check` prints."""
+        return {"passed": "PASS", "failed": "FAIL", "partial": "PART", "skipped": "SKIP", "not_run": "----"}[self.value]
 
     @property
     def label(self) -> str:
-        """How the feedback shows it."""
+        """How the feedback and the reports show it."""
         return {"passed": "✅ passed", "failed": "❌ failed", "partial": "🟡 partly passed",
-                "skipped": "⏭ skipped"}[self.value]
+                "skipped": "⏭ skipped", "not_run": "⏸ not run"}[self.value]
 
     def __str__(self) -> str:
         return self.value

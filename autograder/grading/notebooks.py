@@ -30,6 +30,15 @@ class ReadNotebook:
     cells: list[str]
     answers: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # each code cell as `cell_name` names it
+
+
+def cell_name(index: int, source: str) -> str:
+    """A cell as a student finds it in Jupyter: its position among all cells (from 1) and its first line,
+    cell 5 `def sigmoid(z):`; every message naming a cell uses this."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    first = first if len(first) <= 60 else first[:57] + "..."
+    return f"cell {index + 1} `{first}`" if first else f"cell {index + 1} (empty)"
 
 
 def json_nesting(data: bytes) -> int:
@@ -76,24 +85,26 @@ def read_submitted(data: bytes, file_name: str) -> ReadNotebook:
         cell.pop("outputs", None)
         cell.setdefault("metadata", {})
     nb = nbformat.from_dict(raw)
-    cells, answers, notes = [], {}, []
+    cells, answers, notes, names = [], {}, [], []
     for index, cell in enumerate(nb.cells):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
+        name = cell_name(index, source)
         if cell.get("cell_type") == "code" and (cell.get("metadata", {}).get(SELF_CHECK_KEY)
                                                 or "from autograder import" in source):
-            notes.append(f"cell {index + 1}: the self-check was not run (it is for your own machine)")
+            notes.append(f"{name}: the self-check was not run (it is for your own machine)")
         elif cell.get("cell_type") == "code":
             kept = []
             for line in source.splitlines():
                 if MAGIC.match(line):
-                    notes.append(f"cell {index + 1}: skipped `{line.strip()[:60]}` (IPython magic or shell command)")
+                    notes.append(f"{name}: skipped `{line.strip()[:60]}` (IPython magic or shell command)")
                     kept.append("pass  # " + line.strip())
                 else:
                     kept.append(line)
             cells.append("\n".join(kept))
+            names.append(name)
         elif cell.get("cell_type") == "markdown":
             qid = cell.get("metadata", {}).get(ANSWER_KEY)
             if isinstance(qid, str):
                 answers[qid] = "" if source.strip() == ANSWER_PLACEHOLDER else source.strip()
-    return ReadNotebook(cells, answers, notes)
+    return ReadNotebook(cells, answers, notes, names)

@@ -52,7 +52,8 @@ def workdir_files(prepared: Prepared) -> dict[str, str]:
     """The files of the submission's own folder: the only way its code reaches its process."""
     files = dict(prepared.files)
     if prepared.cells is not None:
-        files[CELLS_FILE] = json.dumps(list(prepared.cells))
+        names = prepared.cell_names or [f"cell {n}" for n in range(1, len(prepared.cells) + 1)]
+        files[CELLS_FILE] = json.dumps([[name, cell] for name, cell in zip(names, prepared.cells)])
     return files
 
 
@@ -93,12 +94,14 @@ def _attempt(assignment: Assignment, specs: list[TestSpec], prepared: Prepared, 
 def result_of(prepared: Prepared, run: TestRun, output: str = "", duration_s: float = 0.0,
               isolation: str = "") -> SubmissionResult:
     """The one place a result row is made: the run, and what was learnt before (digest, answers, notes)."""
-    extra = {}
+    extra = {"files": list(prepared.graded)} if prepared.graded else {}
     notes = [*prepared.notes, *run.notes]
     if notes:
         extra["notes"] = notes
     if prepared.answers:
         extra["answers"] = dict(prepared.answers)
+    if run.timeouts:
+        extra["timeouts"] = list(run.timeouts)
     return SubmissionResult(prepared.student_id, run.status, run.message, run.outcomes, duration_s, output,
                             prepared.digest, extra, isolation)
 

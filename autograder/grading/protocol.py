@@ -20,12 +20,15 @@ from typing import Callable, Iterator, Protocol
 
 from autograder.core.errors import (
     BadReturn,
+    CallTimeout,
     ForbiddenImport,
     LoadFailed,
     MissingFunction,
     StudentException,
     SubmissionCrashed,
     SubmissionError,
+    SubmissionTimeout,
+    TimeUsedUp,
 )
 from autograder.isolation import wire
 from autograder.isolation.child import Session
@@ -65,6 +68,8 @@ class Submission:
     def __init__(self, channel: Channel, files: tuple[str, ...]):
         self._channel = channel
         self.files = files
+        self.timeouts: list[str] = []  # what ran past a time limit, once each (see `_send`)
+        self._hung: dict[str, str] = {}  # a function that did not finish -> why: not called again
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -91,9 +96,22 @@ class Submission:
         return self._send(encode_request("probe", name, args, kwargs), name)
 
     def _send(self, request: tuple[dict, bytes] | dict, name: str):
+        """The reply's value. A function of the student's that ran past the call time limit is not called again:
+        its later calls fail at once, and the other tests keep the submission's time (its process is started
+        again on the next request)."""
         message, frame = request if isinstance(request, tuple) else (request, wire.dumps(request))
-        reply = self._channel.request(message, frame)
-        return decode_reply(reply, name, self.files[0])
+        calls = message.get("op") == "call"
+        if calls and name in self._hung:
+            raise CallTimeout(f"`{name}` was not called again: {self._hung[name]}")
+        try:
+            reply = self._channel.request(message, frame)
+        except SubmissionTimeout as exc:
+            if calls and isinstance(exc, CallTimeout):
+                self._hung[name] = f"an earlier call of it {exc.args[0].removeprefix(f'`{name}` ')}"
+            if not isinstance(exc, TimeUsedUp) and exc.args[0] not in self.timeouts:
+                self.timeouts.append(exc.args[0])
+            raise
+        return decode_reply(reply, name, self.files[0], probe=not calls)
 
 
 _ENCODED: dict[bytes, tuple[dict, bytes]] = {}  # the tests ask every submission the same: encoded once a run
@@ -118,8 +136,9 @@ def encode_request(op: str, name: str, args: tuple, kwargs: dict, inputs: bool =
     return encoded
 
 
-def decode_reply(reply, name: str, filename: str):
-    """The value of an `{"ok": ...}` reply; the matching `SubmissionError` otherwise."""
+def decode_reply(reply, name: str, filename: str, probe: bool = False):
+    """The value of an `{"ok": ...}` reply; the matching `SubmissionError` otherwise, in the student's terms: their
+    function, or for a `probe` (the tests' code that drives the student's objects) the method that failed."""
     if type(reply) is not dict or len(reply) != 1:
         raise SubmissionCrashed("the submission's process sent a malformed reply")
     if "ok" in reply:
@@ -132,18 +151,30 @@ def decode_reply(reply, name: str, filename: str):
         raise SubmissionCrashed("the submission's process sent a malformed reply")
     kind = str(error.get("kind", ""))
     etype, message = str(error.get("type", ""))[:200], str(error.get("message", ""))[:2000]
-    tb = str(error.get("traceback", ""))[:4000]
+    tb, where = str(error.get("traceback", ""))[:4000], str(error.get("where", ""))[:300]
+    what = "your code (as this test uses it)" if probe else f"`{name}`"
     if kind == "missing":
-        raise MissingFunction(f"`{name}` is not defined in {filename}")
+        raise MissingFunction(f"`{message[:200] if probe else name}` is not defined in {filename}")
     if kind == "unencodable":
-        raise BadReturn(f"`{name}` returned something that is not plain data: {message}")
+        raise BadReturn(f"{what} returned something that is not plain data: {message}")
     if kind == "forbidden":
         raise ForbiddenImport(message)
     if kind == "load":
         raise LoadFailed(f"{filename} could not be imported: {etype}: {message}", tb)
     if kind == "raised":
-        raise StudentException(f"`{name}` raised {etype}: {message}", tb)
+        raise StudentException(f"{_raiser(what, name, where, probe)} raised {etype}: {message}", tb)
     raise SubmissionError(f"protocol error: {message}")
+
+
+def _raiser(what: str, name: str, where: str, probe: bool) -> str:
+    """Who raised: `sigmoid` (backprop.py, line 30); `backward`, in `sigmoid_backward` (...); your `Value.__mul__`."""
+    if not where:
+        return what
+    function = where.split(" (", 1)[0]
+    if probe:
+        return f"your `{function}` {where[len(function) + 1:]}"
+    return f"`{name}` {where[len(function) + 1:]}" if function == name else f"`{name}`, in `{function}` " \
+        f"{where[len(function) + 1:]},"
 
 
 class InProcessChannel:

@@ -9,11 +9,16 @@ kind that exists anywhere in the entry (folders included):
 2. the same names in another case (`Backprop.py`);
 3. for an assignment of one file: the only `.py` file of the entry, or else its only notebook.
 
-Among the candidates the shallowest is graded; at the same depth a `.py` file before its notebook. Two
-candidates at the same depth and of the same kind (`a/backprop.py` and `b/backprop.py`, or
-`backprop.py` and `backprop-1.py` side by side) are never guessed between: the entry is not graded,
-and the message names both. Every candidate not graded, and a file graded under another name, is
-named in the student's notes. The written answers are `answers.md` (the same rules, one level: beside
+A candidate that is the assignment's template, unchanged (the caller says which: `unchanged`), is graded
+only when every candidate is: a student who worked in the notebook and left the untouched `backprop.py`
+beside it gets the notebook graded. Among the candidates left the shallowest is graded. Two at the same
+depth are never guessed between: two of one kind (`a/backprop.py` and `b/backprop.py`, or `backprop.py`
+and `backprop-1.py` side by side), or a `.py` file and a notebook that both differ from the template
+(or of which the caller knows nothing), get the entry not graded, with a message that names both and
+says to hand in one; where both are the template unchanged, or the notebook defines every function and
+class of the `.py` file beside it exactly as that file does (the caller says which: `mirrors`; a solved
+notebook generated from the file, or one paired with it), the `.py` file. Every candidate not graded,
+and a file graded under another name, is named in the student's notes. The written answers are `answers.md` (the same rules, one level: beside
 the graded file or at the top; else the only `.md` of an entry of one file). Hidden files (a leading
 dot) and archives' debris (`__MACOSX`, `__pycache__`) are never candidates.
 
@@ -65,22 +70,49 @@ def _rounds(paths: list[str], name: str, single: bool) -> list[list[str]]:
     return rounds
 
 
-def _pick(candidates: list[str], name: str) -> tuple[str | None, list[str], str]:
-    """(the path graded, the other candidates, a problem): the shallowest, a .py before its notebook."""
-    rank = {p: (_depth(p), not p.endswith(".py")) for p in candidates}
-    ordered = sorted(candidates, key=lambda p: (rank[p], p))
-    tied = [p for p in ordered if rank[p] == rank[ordered[0]]]
+def _pick(candidates: list[str], name: str, unchanged: frozenset[str],
+          mirrors: frozenset[str]) -> tuple[str | None, list[str], str]:
+    """(the path graded, the other candidates, a problem): what differs from the template before what does
+    not; then the shallowest; a .py before its notebook only where both are the template unchanged, or the
+    notebook holds the .py's very code."""
+    changed = [p for p in candidates if p not in unchanged]
+    pool = changed or candidates
+    top = sorted(p for p in pool if _depth(p) == min(map(_depth, pool)))
+    scripts, notebooks = [p for p in top if p.endswith(".py")], [p for p in top if not p.endswith(".py")]
+    if changed and scripts and [p for p in notebooks if p not in mirrors]:
+        return None, [], (f"both {', '.join(scripts)} and {', '.join(notebooks)} differ from the assignment's "
+                          f"template, and either could be your {name}: none of them was graded; hand in only "
+                          f"the one you worked on (delete or rename the other)")
+    tied = scripts or notebooks
     if len(tied) > 1:
         return None, [], (f"more than one file could be your {name} ({', '.join(tied)}): none of them was graded; "
                           f"hand in only one")
-    return ordered[0], ordered[1:], ""
+    others = sorted((p for p in candidates if p != tied[0]), key=lambda p: (p not in pool, _depth(p), p))
+    return tied[0], others, ""
 
 
-def resolve(expected: tuple[str, ...], paths: list[str], named_by_entry: bool = False) -> Resolved:
+def _why_not(path: str, unchanged: frozenset[str], mirrors: frozenset[str]) -> str:
+    if path in unchanged:
+        return " (it is the template as handed out, unchanged)"
+    return " (it defines the same functions, the same way)" if path in mirrors else ""
+
+
+def contenders(expected: tuple[str, ...], paths: list[str]) -> list[str]:
+    """The paths among which `resolve` picks each expected file: where more than one could be it, the
+    caller tells `resolve` which of these are the template unchanged."""
+    paths = candidate_paths(paths)
+    rounds = [next((r for r in _rounds(paths, name, len(expected) == 1) if r), []) for name in expected]
+    return sorted({p for r in rounds if len(r) > 1 for p in r})
+
+
+def resolve(expected: tuple[str, ...], paths: list[str], named_by_entry: bool = False,
+            unchanged: frozenset[str] = frozenset(), mirrors: frozenset[str] = frozenset()) -> Resolved:
     """Match the entry's files (`paths`, relative, '/'-separated) to the `expected` file names.
 
     `named_by_entry`: the entry is one bare file named for the student (`s0001.py` in a folder of
-    submissions): it is the expected file, and says so in no note."""
+    submissions): it is the expected file, and says so in no note. Of `contenders`, `unchanged`: the paths
+    known to be the assignment's template as handed out; `mirrors`: the notebooks known to define what the
+    .py file beside them defines, the same way."""
     paths = candidate_paths(paths)
     found, notes = {}, []
     for name in expected:
@@ -88,14 +120,15 @@ def resolve(expected: tuple[str, ...], paths: list[str], named_by_entry: bool = 
         if not candidates:
             listing = ", ".join(paths[:20]) + (" ..." if len(paths) > 20 else "") or "nothing"
             return Resolved({}, (), f"missing {name} (or its notebook {notebook_twin(name)}; found: {listing})")
-        chosen, others, problem = _pick(candidates, name)
+        chosen, others, problem = _pick(candidates, name, unchanged, mirrors)
         if problem:
             return Resolved({}, (), problem)
         is_notebook = chosen.endswith(".ipynb")
         found[notebook_twin(name) if is_notebook else name] = chosen
         if PurePosixPath(chosen).name not in (name, notebook_twin(name)) and not named_by_entry:
             notes.append(f"graded {chosen} as your {notebook_twin(name) if is_notebook else name}")
-        notes += [f"{other} was not used: {chosen} was graded as your {name}" for other in others]
+        notes += [f"{other} was not used{_why_not(other, unchanged, mirrors)}: {chosen} was graded as your {name}"
+                  for other in others]
     answers = _answers(paths, found, len(expected) == 1)
     if answers:
         found[ANSWERS_FILE] = answers

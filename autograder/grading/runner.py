@@ -11,14 +11,16 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from autograder.core.errors import SubmissionError, SubmissionTimeout
+from autograder.core.errors import SubmissionError, SubmissionTimeout, TimeUsedUp
 from autograder.core.results import TestOutcome
 from autograder.core.status import Outcome, Status
 from autograder.grading.collect import Case, TestSpec
 from autograder.grading.protocol import Submission
 from autograder.grading.testing import Shape
 
-PASSED, FAILED, PARTIAL, SKIPPED = Outcome.PASSED, Outcome.FAILED, Outcome.PARTIAL, Outcome.SKIPPED
+PASSED, FAILED, PARTIAL, SKIPPED, NOT_RUN = (Outcome.PASSED, Outcome.FAILED, Outcome.PARTIAL, Outcome.SKIPPED,
+                                             Outcome.NOT_RUN)
+TIME_USED_UP = "not run: the time for all your tests together was used up before this test"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class TestRun:
     message: str
     outcomes: tuple[TestOutcome, ...]
     notes: tuple[str, ...] = ()
+    timeouts: tuple[str, ...] = ()  # what ran past a time limit (a call, the submission's total), once each
 
 
 def _failure_message(spec: TestSpec, exc: BaseException) -> str:
@@ -58,17 +61,20 @@ def run_case(spec: TestSpec, case: Case, submission: Submission) -> tuple[bool, 
 
 
 def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None) -> TestOutcome:
-    """Run every case of one test; points are shared equally among its cases."""
+    """Run every case of one test; points are shared equally among its cases. A test none of whose cases ran
+    (the submission's time was used up first) is `NOT_RUN`, never a failure."""
     start = time.perf_counter()
     if spec.skip is not None:
         return TestOutcome(spec.name, spec.visibility, 0.0, spec.points, SKIPPED, spec.skip, 0.0)
-    passed, message = 0, ""
+    passed = ran = 0
+    message = ""
     for case in spec.cases:
         if deadline is not None and time.monotonic() > deadline:
-            message = message or "not run: the submission used up its total time limit"
             break
         ok, exc = run_case(spec, case, submission)
-        passed += ok
+        if isinstance(exc, TimeUsedUp):
+            break
+        passed, ran = passed + ok, ran + 1
         if not ok and not message:
             message = _failure_message(spec, exc)
             if case.id:
@@ -76,14 +82,16 @@ def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = No
         if isinstance(exc, SubmissionTimeout):
             break  # the other cases would time out too; don't spend the budget on them
     n = len(spec.cases)
-    outcome = PASSED if passed == n else PARTIAL if passed else FAILED
+    outcome = PASSED if passed == n else PARTIAL if passed else FAILED if ran else NOT_RUN
+    if outcome != PASSED and not message:
+        message = TIME_USED_UP
     return TestOutcome(spec.name, spec.visibility, round(spec.points * passed / n, 6), spec.points,
                        outcome, message, round(time.perf_counter() - start, 6))
 
 
 def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
-    """Every test failed with one message: for a submission whose tests could not run at all."""
-    return tuple(TestOutcome(s.name, s.visibility, 0.0, s.points, FAILED, message, 0.0) for s in specs)
+    """Every test not run, with one message: for a submission whose tests could not run at all."""
+    return tuple(TestOutcome(s.name, s.visibility, 0.0, s.points, NOT_RUN, message, 0.0) for s in specs)
 
 
 def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None) -> TestRun:
@@ -93,4 +101,7 @@ def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | N
     except SubmissionError as exc:
         return TestRun(exc.status, exc.args[0], not_run(specs, exc.args[0]))
     outcomes = tuple(run_spec(s, submission, deadline) for s in specs)
-    return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]))
+    if any(o.outcome == NOT_RUN for o in outcomes) and TIME_USED_UP not in submission.timeouts:
+        submission.timeouts.append(TIME_USED_UP)
+    return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]),
+                   tuple(submission.timeouts))

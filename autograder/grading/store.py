@@ -49,10 +49,11 @@ def _outcome(data, points: dict[str, float]) -> TestOutcome | None:
 
 
 def _extra(data) -> bool:
-    if type(data) is not dict or not set(data) <= {"notes", "answers"}:
+    if type(data) is not dict or not set(data) <= {"notes", "answers", "files", "timeouts"}:
         return False
-    notes, answers = data.get("notes", []), data.get("answers", {})
-    return (type(notes) is list and all(map(_text, notes)) and type(answers) is dict
+    lists = [data.get(key, []) for key in ("notes", "files", "timeouts")]
+    answers = data.get("answers", {})
+    return (all(type(texts) is list and all(map(_text, texts)) for texts in lists) and type(answers) is dict
             and all(_text(k) and _text(v) for k, v in answers.items()))
 
 

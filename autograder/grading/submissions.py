@@ -7,6 +7,8 @@ nothing a student hands in can stop the batch.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import os
 import stat
@@ -17,7 +19,7 @@ from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
 from autograder.core.safefiles import RefusedFile, list_tree, read_regular_file, refusal, too_large
 from autograder.grading.notebooks import MAX_NOTEBOOK_BYTES, ReadNotebook, read_submitted
-from autograder.grading.resolve import ANSWERS_FILE, Resolved, notebook_twin, resolve
+from autograder.grading.resolve import ANSWERS_FILE, DUPLICATE_MARK, Resolved, contenders, notebook_twin, resolve
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -37,8 +39,10 @@ class Prepared:
     status: str = "ok"
     message: str = ""
     cells: tuple[str, ...] | None = None
+    cell_names: tuple[str, ...] = ()  # each of `cells` as the student finds it (`grading.notebooks.cell_name`)
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    graded: tuple[str, ...] = ()  # the files graded, as the student named them (`hw2/backprop.ipynb`)
 
     @property
     def ok(self) -> bool:
@@ -80,7 +84,10 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
     followed through a link."""
     mode = os.lstat(source).st_mode
     if stat.S_ISDIR(mode):
-        resolved = resolve(assignment.files, list_tree(source.parent, source.name))
+        paths = list_tree(source.parent, source.name)
+        seen = {p: _read_graded(source, p) for p in contenders(assignment.files, paths)}
+        unchanged = frozenset(p for p, graded in seen.items() if graded == _template_of(assignment, p))
+        resolved = resolve(assignment.files, paths, unchanged=unchanged, mirrors=_mirrors(seen))
         return Resolved({name: f"{source.name}/{rel}" for name, rel in resolved.files.items()}, resolved.notes,
                         resolved.problem)
     if stat.S_ISLNK(mode):
@@ -88,6 +95,64 @@ def _locate(assignment: Assignment, source: Path) -> Resolved:
     if source.suffix in (".py", ".ipynb") and len(assignment.files) == 1:
         return resolve(assignment.files, [source.name], named_by_entry=True)
     return Resolved({}, (), f"{source.name} is not a submission of {', '.join(assignment.files)} (a .py or .ipynb)")
+
+
+def _what_is_graded(name: str, data: bytes) -> tuple | None:
+    """What grading reads of a file, to compare it with another: a script's code, a notebook's code cells, and
+    its written answers (outputs and metadata aside, line ends and trailing blanks too); None when it cannot be
+    read (then it is like no other file)."""
+    try:
+        if name.endswith(".ipynb"):
+            notebook = read_submitted(data, name)
+            return tuple(c.strip() for c in notebook.cells), tuple(sorted(notebook.answers.items()))
+        return (data.decode("utf-8").strip().replace("\r\n", "\n"),), ()
+    except Exception:  # noqa: BLE001 (whatever it is, it is like no other file)
+        return None
+
+
+def _read_graded(source: Path, rel: str) -> tuple | None:
+    try:
+        return _what_is_graded(rel, read_regular_file(source.parent, f"{source.name}/{rel}", size_limit(rel)))
+    except (RefusedFile, OSError, MemoryError):
+        return None  # read again, and refused with its reason, if it is graded
+
+
+@functools.lru_cache(maxsize=32)
+def _template(path: Path, mtime_ns: int) -> tuple | None:
+    return _what_is_graded(path.name, path.read_bytes())
+
+
+def _template_of(assignment: Assignment, rel: str) -> tuple | None:
+    """What grading reads of the template file (or notebook) that the entry's `rel` could be; None if none."""
+    stem = Path(DUPLICATE_MARK.sub("", Path(rel).name)).stem.casefold()
+    name = next((f for f in assignment.files if Path(f).stem.casefold() == stem), assignment.files[0])
+    template = assignment.template_dir / Path(name).with_suffix(Path(rel).suffix)
+    return _template(template, template.stat().st_mtime_ns) if template.is_file() else None
+
+
+def _definitions(code: tuple[str, ...]) -> dict[str, str]:
+    """Each top-level function and class of these code blocks -> its syntax tree, as text (the last one wins)."""
+    found = {}
+    for block in code:
+        try:
+            tree = ast.parse(block)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found.update({node.name: ast.dump(node) for node in tree.body
+                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))})
+    return found
+
+
+def _mirrors(seen: dict[str, tuple | None]) -> frozenset[str]:
+    """The notebooks that define every function and class of the .py file beside them, the same way."""
+    found = set()
+    for rel, graded in seen.items():
+        script = seen.get(str(Path(rel).with_suffix(".py")))
+        if rel.endswith(".ipynb") and graded and script:
+            wanted, defined = _definitions(script[0]), _definitions(graded[0])
+            if wanted and all(defined.get(k) == v for k, v in wanted.items()):
+                found.add(rel)
+    return frozenset(found)
 
 
 def read_entry(assignment: Assignment, student_id: str, source: Path, known: EntryNotes = EntryNotes()) -> Prepared:
@@ -124,21 +189,23 @@ def prepare_files(assignment: Assignment, student_id: str, source: Path, files: 
     by_expected = {name: files[name] if name in files else files[notebook_twin(name)] for name in assignment.files}
     answers_raw = files.get(ANSWERS_FILE)
     digest = _digest({**by_expected, **({ANSWERS_FILE: answers_raw} if answers_raw is not None else {})})
-    code, cells, answers, notes = {}, None, {}, []
+    code, cells, answers, notes, graded, names = {}, None, {}, [], [], ()
     for name in assignment.files:
         submitted = name if name in files else notebook_twin(name)
+        graded.append((labels or {}).get(submitted, submitted))
         try:
             read = _decode(submitted, files[submitted], (labels or {}).get(submitted, submitted))
         except ValueError as exc:
             return _invalid(student_id, source, str(exc), digest)
         if isinstance(read, ReadNotebook):
-            cells, answers, notes = tuple(read.cells), read.answers, read.notes
+            cells, answers, notes, names = tuple(read.cells), read.answers, read.notes, tuple(read.names)
             read = "\n\n".join(read.cells)
         code[name] = read
     if answers_raw is not None:
         answers = {**parse_answers(answers_raw.decode("utf-8", "replace")), **answers}
     # Forbidden imports are refused by the student's process itself, before any of the code runs (`child`).
-    return Prepared(student_id, source, code, digest, cells=cells, answers=answers, notes=tuple(notes))
+    return Prepared(student_id, source, code, digest, cells=cells, cell_names=names, answers=answers,
+                    notes=tuple(notes), graded=tuple(graded))
 
 
 def _decode(name: str, data: bytes, label: str) -> str | ReadNotebook:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.core.errors import GraderFailed, SubmissionCrashed, SubmissionTimeout
+from autograder.core.errors import CallTimeout, GraderFailed, SubmissionCrashed, SubmissionTimeout, TimeUsedUp
 from autograder.isolation import wire
 
 if TYPE_CHECKING:  # the sandbox opens channels; a channel asks its sandbox for its slot's keeper
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the sandbox opens channels; a channel asks its sandbox for 
 ASK_TIMEOUT_S = 60.0  # a keeper's or the zygote's answer (forking a warm torch process can take a while)
 # What the messages of a call that ran out of time, was not run or lost its process say (after the call's
 # name), and the mark where a submission's output was cut: the report's flags look for them.
-LATE, NOT_RUN, ENDED = "did not finish", "was not run", "the process running your code ended"
+LATE, NOT_RUN, ENDED = "did not finish", "not run", "the process running your code ended"
 TRUNCATED = "[... output truncated ...]"
 
 
@@ -81,10 +81,11 @@ class SandboxChannel:
         self._reader = wire.FrameReader(mine, self._sandbox.limits.max_reply_mb * 2**20)
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
-        what = f"`{message['name']}`" if "name" in message else "importing your file"
+        what = _what(message)
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise SubmissionTimeout(f"{what} {NOT_RUN}: the submission used up its total time limit")
+            raise TimeUsedUp(f"{NOT_RUN}: the time for all your tests together "
+                             f"({self._sandbox.limits.submission_timeout_s:.3g} s) was used up")
         frame = frame or wire.dumps(message)
         if self._spare.get(frame):
             return self._spare[frame].pop(0)
@@ -106,10 +107,11 @@ class SandboxChannel:
         """When an answer asked for at `start` is late: the call time limit later, or the submission's end."""
         return min(self._deadline, start + self._sandbox.limits.call_timeout_s)
 
-    def _late(self, what: str, end: float) -> str:
+    def _late(self, what: str, end: float) -> SubmissionTimeout:
         if end >= self._deadline:
-            return f"{what} {LATE}: the submission used up its total time limit"
-        return f"{what} {LATE} within {self._sandbox.limits.call_timeout_s:.3g} s"
+            return SubmissionTimeout(f"{what} {LATE}: the time for all your tests together "
+                                     f"({self._sandbox.limits.submission_timeout_s:.3g} s) was used up")
+        return CallTimeout(f"{what} {LATE} within {self._sandbox.limits.call_timeout_s:.3g} s")
 
     def _from_plan(self, frame: bytes, what: str) -> dict | None:
         """The answer to `frame` from the plan's stream; None when the plan cannot give it (then it is over)."""
@@ -158,7 +160,7 @@ class SandboxChannel:
             raise SubmissionCrashed(f"{what} sent back more than {self._sandbox.limits.max_reply_mb} MB") from None
         except socket.timeout:
             self.close()
-            raise SubmissionTimeout(self._late(what, end)) from None
+            raise self._late(what, end) from None
         except (EOFError, ConnectionError, OSError):
             self.close()
             raise SubmissionCrashed(f"{ENDED} during {what} "
@@ -183,6 +185,13 @@ class SandboxChannel:
             if not quiet:
                 raise
             self._sandbox._keepers.pop(self._slot, None)
+
+
+def _what(message: dict) -> str:
+    """What a request runs, in the student's words: their function, their code (for a probe), their file."""
+    if message.get("op") == "call":
+        return f"`{message.get('name')}`"
+    return "your code (as this test uses it)" if message.get("op") == "probe" else "importing your file"
 
 
 def read_head(path: Path, limit: int) -> str:

@@ -92,13 +92,27 @@ def forbidden_import(where: str, code: types.CodeType, text, forbid) -> str:
     return ""
 
 
-def _error(kind: str, exc: BaseException | None = None, message: str = "") -> dict:
-    tb = ""
+def _error(kind: str, exc: BaseException | None = None, message: str = "", own=frozenset()) -> dict:
+    tb = where = ""
     if exc is not None:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(("child.py", "wire.py"))]
         tb = "".join(traceback.format_list(frames[-6:]))
         message = message or str(exc)
-    return {"error": {"kind": kind, "type": type(exc).__name__ if exc else "", "message": message[:2000], "traceback": tb[-4000:]}}
+        where = _where(exc, own)
+    return {"error": {"kind": kind, "type": type(exc).__name__ if exc else "", "message": message[:2000],
+                      "traceback": tb[-4000:], "where": where}}
+
+
+def _where(exc: BaseException, own) -> str:
+    """The innermost frame of the student's own code that the exception went through, as they know it:
+    `Value.__mul__ (engine.py, line 98)`; '' when it came from elsewhere (a probe, a library) alone."""
+    where = ""
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        if code.co_filename in own or code.co_filename.startswith("<notebook "):
+            place = code.co_filename[1:-1] if code.co_filename.startswith("<") else Path(code.co_filename).name
+            where = f"{code.co_qualname} ({place}, line {line})"
+    return where
 
 
 class Session:
@@ -110,6 +124,7 @@ class Session:
         self.load_reply: dict | None = None
         self.module: types.ModuleType | None = None
         self.probes: types.ModuleType | None = None
+        self.own = frozenset(str(self.workdir / name) for name in load_request.get("files", ()))  # the student's files
 
     def handle(self, request: dict) -> dict:
         """One reply for one request; student exceptions become error replies, never escape."""
@@ -124,7 +139,7 @@ class Session:
             if op in ("call", "probe"):
                 return self._call(request)
         except Exception as exc:  # a student bug must not end the session
-            return _error("raised", exc)
+            return _error("raised", exc, own=self.own)
         return _error("protocol", message=f"unknown op {op!r}")
 
     def _load(self, request: dict) -> dict:
@@ -149,12 +164,12 @@ class Session:
             codes = [(main_file, code, lambda: path.read_text("utf-8"))]
         else:  # a notebook: each cell compiled alone, a cell that does not compile is noted and left out
             codes = []
-            for number, cell in enumerate(cells, start=1):
+            for name, cell in cells:
                 try:
-                    codes.append((f"notebook cell {number}", compile(cell, f"<notebook cell {number}>", "exec",
-                                                                     dont_inherit=True), lambda cell=cell: cell))
+                    codes.append((f"notebook {name}", compile(cell, f"<notebook {name}>", "exec",
+                                                              dont_inherit=True), lambda cell=cell: cell))
                 except SyntaxError as exc:
-                    notes.append(f"notebook cell {number} raised {type(exc).__name__}: {str(exc)[:300]}")
+                    notes.append(f"notebook {name} raised {type(exc).__name__}: {str(exc)[:300]}")
         others = [self.workdir / name for name in request["files"][1:] if (self.workdir / name).is_file()]
         for other in others:  # imported by the main file later: checked now, before anything runs
             codes.append((other.name, compile(other.read_text("utf-8"), str(other), "exec", dont_inherit=True),
@@ -200,8 +215,11 @@ class Session:
             args = [self.module, *args]
         try:
             value = fn(*args, **kwargs)
+        except AttributeError as exc:  # a name a probe needs that the module (or one of its classes) lacks
+            missing = self._missing(exc)
+            return _error("missing", message=missing) if missing else _error("raised", exc, own=self.own)
         except BaseException as exc:  # SystemExit, KeyboardInterrupt in a call are the student's error
-            return _error("raised", exc)
+            return _error("raised", exc, own=self.own)
         try:
             if request.get("inputs") and request["op"] == "call":
                 return {"ok": wire.to_wire((value, tuple(args), kwargs))}
@@ -210,14 +228,26 @@ class Session:
             return _error("unencodable", exc)
 
 
-def _cells(workdir: Path, name) -> list[str] | None:
-    """A notebook's code cells, from the file beside it; None for a .py submission."""
+    def _missing(self, exc: AttributeError) -> str:
+        """`Value.grad`, `sigmoid`: the name the student's module, or an object of one of its classes, lacks."""
+        obj, name = getattr(exc, "obj", None), getattr(exc, "name", None)
+        if not isinstance(name, str) or obj is None:
+            return ""
+        if obj is self.module:
+            return name
+        owner = type(obj)
+        return f"{owner.__qualname__}.{name}" if owner.__module__ == self.module.__name__ else ""
+
+
+def _cells(workdir: Path, name) -> list[tuple[str, str]] | None:
+    """A notebook's code cells as (name, source), from the file beside it; None for a .py submission."""
     if not name:
         return None
     cells = json.loads((workdir / str(name)).read_text("utf-8"))
-    if type(cells) is not list or not all(type(c) is str for c in cells):
-        raise ValueError("the notebook's cells are not a list of strings")
-    return cells
+    if type(cells) is not list or not all(type(c) is list and len(c) == 2 and all(type(s) is str for s in c)
+                                          for c in cells):
+        raise ValueError("the notebook's cells are not a list of [name, source] pairs")
+    return [(cell_name, source) for cell_name, source in cells]
 
 
 def serve(fd: int, workdir: str, load_request: dict) -> None:

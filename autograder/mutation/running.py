@@ -27,7 +27,7 @@ from .report import CRASHED, EQUIVALENT, KILLED, SURVIVED, TIMEOUT, Mutant, Muta
 
 def _summary(result: SubmissionResult) -> dict:
     """A graded run as JSON: status, score and the tests that did not pass (with their message's first line)."""
-    failed = [[o.test, (o.message.splitlines() or [""])[0][:300]] for o in result.outcomes if o.outcome in (Outcome.FAILED, Outcome.PARTIAL)]
+    failed = [[o.test, (o.message.splitlines() or [""])[0][:300]] for o in result.outcomes if o.outcome in (Outcome.FAILED, Outcome.PARTIAL, Outcome.NOT_RUN)]
     return {"status": str(result.status), "message": result.message[:500], "score": result.score,
             "max_score": result.max_score, "duration_s": result.duration_s, "failed": failed}
 

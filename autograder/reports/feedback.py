@@ -78,8 +78,10 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult,
     question (those not merged yet, or merged for another answer, are absent)."""
     written = written or {}
     student = markdown_code(terminal_safe(result.student_id, one_line=True))
+    files = result.extra.get("files", [])
+    graded = ["File graded: " + ", ".join(markdown_code(terminal_safe(f, one_line=True)) for f in files)] if files else []
     lines = [f"# {assignment.title} ({assignment.name}): feedback for {student}", "",
-             *_score_lines(assignment, result, written), ""]
+             *_score_lines(assignment, result, written), *graded, ""]
     if result.status != "graded":
         lines += [f"**Status:** {Status(result.status).explanation}.", "", *_block(result.message), ""]
     lines += ["| Test | Kind | Result | Points |", "|---|---|---|---|"]
@@ -93,6 +95,10 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult,
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]
+    timeouts = result.extra.get("timeouts", [])
+    if timeouts and result.status == "graded":
+        lines += ["## Time limits", "", "Only the tests that ran into these lost their points:", "",
+                  *_block("\n".join(f"- {t}" for t in timeouts)), ""]
     lines += _written_lines(assignment, written)
     notes = result.extra.get("notes", [])
     if notes:

@@ -91,10 +91,10 @@ _STATUS_FLAGS = {Status.TIMEOUT: TIMED_OUT, Status.CRASHED: CRASHED, Status.FORB
 # An outcome that says its test did not run: skipped, and "not run" where the status module has it.
 NOT_RUN_OUTCOMES = frozenset(o for o in Outcome if o.name in ("SKIPPED", "NOT_RUN"))
 _CASE = r"(?:\[case [^\]]*\] )?"  # the runner's prefix naming a test's case
-_CALL = r"(?:`[^`\n]+`|importing your file|a call sent ahead)"  # what the sandbox's messages start with
+_CALL = r"(?:`[^`\n]+`|importing your file|your code \(as this test uses it\)|a call sent ahead)"  # what the sandbox's messages start with
 _LATE = re.compile(rf"{_CASE}{_CALL} {LATE}")
 _ENDED = re.compile(rf"{_CASE}{ENDED}")
-_NOT_RUN = re.compile(rf"{_CASE}(?:{_CALL} {NOT_RUN}|not run):")
+_NOT_RUN = re.compile(rf"{_CASE}(?:{_CALL} )?{NOT_RUN}:")
 
 
 def flags(result: SubmissionResult) -> tuple[str, ...]:

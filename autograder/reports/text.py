@@ -20,7 +20,8 @@ def _line(text: str) -> str:
 
 def format_check(result: SubmissionResult) -> str:
     """Per-test lines, the hint under each failure, and a total."""
-    lines = []
+    files = result.extra.get("files", [])
+    lines = [f"Tested: {', '.join(map(_line, files))}", ""] if files else []
     message = terminal_safe(result.message)
     if not result.has_score:
         lines += [f"Your submission was not graded: the grader failed (not your fault): {message}", ""]
@@ -34,6 +35,7 @@ def format_check(result: SubmissionResult) -> str:
     passed = sum(o.outcome == Outcome.PASSED for o in result.outcomes)
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points"
                  if result.has_score else f"not graded: no score out of {result.max_score:g} points")
+    lines += [f"time limit: {_line(what)}" for what in result.extra.get("timeouts", [])]
     lines += [f"note: {_line(note)}" for note in result.extra.get("notes", [])]
     if result.output.strip():
         lines.append("\nWhat your code printed:\n" + terminal_safe(result.output.rstrip()))
@@ -109,6 +111,17 @@ def merge_summary(merged) -> str:
     return "\n".join(lines + [f"  note: {_line(note)}" for note in merged.notes])
 
 
+def _time_limits_line(results: list[SubmissionResult]) -> list[str]:
+    """The graded submissions that lost tests to a time limit (a call that did not finish, or all their time
+    used up): graded, and yet not on their code's merits alone."""
+    lost = sorted(r.student_id for r in results if r.graded and r.extra.get("timeouts"))
+    if not lost:
+        return []
+    shown = ", ".join(map(_line, lost[:10])) + (" ..." if len(lost) > 10 else "")
+    return [f"  time limits: {len(lost)} graded submission{'' if len(lost) == 1 else 's'} lost tests to them "
+            f"(see tests.csv): {shown}"]
+
+
 def batch_summary(batch) -> str:
     """The one-screen summary printed after `autograder grade`."""
     results = batch.results
@@ -125,6 +138,7 @@ def batch_summary(batch) -> str:
     if batch.dropped:
         shown = ", ".join(map(_line, batch.dropped[:10])) + (" ..." if len(batch.dropped) > 10 else "")
         lines.append(f"  {_rows(len(batch.dropped))} dropped (--replace): {shown}")
+    lines += _time_limits_line(results)
     lines += [_problem_line(r) for r in batch.not_graded[:10]]
     if len(batch.not_graded) > 10:
         lines.append(f"  ! ... and {len(batch.not_graded) - 10} more (see grades.csv)")

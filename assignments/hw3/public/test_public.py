@@ -5,7 +5,9 @@ autograd results must agree with them to 1e-6.
 """
 import numpy as np
 
-from autograder.testing import Shape, as_array, as_float, close
+from autograder.testing import Shape, as_array, as_float, close, lazy_import
+
+torch = lazy_import("torch")  # hw2_loss takes tensors
 
 CASE_A = {
     "x": [0.05, 0.10], "t": [0.01, 0.99],
@@ -114,3 +116,75 @@ def test_results_have_the_documented_shapes(submission):
         entry(got, key, (4,))
     as_float(submission.accumulated_grad(1.0, 2.0, 0.5, 2), what="accumulated_grad")
 
+
+
+# -- one test per building block, on small inputs worked out by hand --------------------------------------------
+
+def test_sigmoid_block(submission):
+    """Your hand-written sigmoid on its own: sigmoid(0) = 0.5, sigmoid(ln 3) = 0.75, sigmoid(-ln 3) = 0.25."""
+    got = as_array(submission.sigmoid(np.array([0.0, np.log(3.0), -np.log(3.0)])), (3,), "sigmoid(z)")
+    assert close(got, [0.5, 0.75, 0.25]), "sigmoid([0, ln 3, -ln 3]) should be [0.5, 0.75, 0.25]"
+
+
+def test_hw2_loss_block(submission):
+    """hw2_loss on its own, with 4 outputs: 1/2 * sum((o - t)^2) for one sample, the mean of that over the rows of a batch (not the mean over every entry, as MSELoss)."""
+    one = submission.hw2_loss(torch.tensor([0.5, 0.5, 1.0, 0.0], dtype=torch.float64), torch.zeros(4, dtype=torch.float64))
+    assert close(as_float(one, "hw2_loss of one sample"), 0.75), \
+        "hw2_loss(o=[0.5, 0.5, 1, 0], t=0) should be 1/2 * (0.25 + 0.25 + 1) = 0.75"
+    batch = as_float(submission.hw2_loss(torch.tensor([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 2.0]], dtype=torch.float64),
+                                         torch.zeros((2, 4), dtype=torch.float64)), "hw2_loss of a batch")
+    assert close(batch, 2.0), "for a batch whose rows' losses are both 2, hw2_loss should be their mean, 2"
+
+
+def test_make_layer_block(submission):
+    """make_layer on its own: an nn.Linear of 3 units with 2 inputs holding W and b, all of its parameters requiring grad."""
+    W, b = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]]), np.array([0.5, 0.0, -1.0])
+    report = submission.probe("layer_report", W, b, np.array([1.0, 2.0]))
+    assert report["is_linear"], "make_layer should return a torch.nn.Linear"
+    assert report["n_params"] == 2 and all(report["requires_grad"]), "the layer's weight and bias should require grad"
+    assert close(as_array(report["output"], (3,), "the layer's output"), [1.5, 2.0, -1.0]), \
+        "the layer should compute W @ x + b: W is copied as it is (row i = the weights into unit i)"
+
+
+def test_forward_block(submission):
+    """forward on Case A's layers: the published outputs o (it builds the layers with your make_layer: if its test fails, fix that first)."""
+    o = submission.probe("forward_report", CASE_A["W1"], CASE_A["b1"], CASE_A["W2"], CASE_A["b2"], CASE_A["x"])
+    assert published(as_array(o, (2,), "forward's output"), [0.751365, 0.772928]), \
+        "forward should give Case A's outputs: sigmoid, layer2, sigmoid after layer1"
+
+
+def test_case_b_matrices_block(submission):
+    """case_b_matrices on its own: w1..w8 = 1..8 laid out as nn.Linear weights W1 = [[w1, w3], [w2, w4]], W2 = [[w5, w7], [w6, w8]]."""
+    got = submission.case_b_matrices(np.arange(1.0, 9.0))
+    assert isinstance(got, (tuple, list)) and len(got) == 2, "case_b_matrices should return (W1, W2)"
+    assert close(as_array(got[0], (2, 2), "W1"), [[1.0, 3.0], [2.0, 4.0]]), "W1 is not laid out as (out, in)"
+    assert close(as_array(got[1], (2, 2), "W2"), [[5.0, 7.0], [6.0, 8.0]]), "W2 is not laid out as (out, in)"
+
+
+def test_case_b_vector_block(submission):
+    """case_b_vector on its own: the matrices of w1..w8 = 1..8 read back in the order w1, w2, ..., w8."""
+    got = submission.case_b_vector(np.array([[1.0, 3.0], [2.0, 4.0]]), np.array([[5.0, 7.0], [6.0, 8.0]]))
+    assert close(as_array(got, (8,), "case_b_vector(W1, W2)"), np.arange(1.0, 9.0)), \
+        "case_b_vector should give [w1, w2, ..., w8] = [1, 2, ..., 8] for these matrices"
+
+
+def test_accumulated_grad_block(submission):
+    """accumulated_grad(x=1, y=2, w=0.5, k=3): each backward() adds dL/dw = 2 * (0.5 - 2) * 1 = -3, so w.grad is -9."""
+    got = as_float(submission.accumulated_grad(1.0, 2.0, 0.5, 3), what="accumulated_grad")
+    assert close(got, -9.0), "after 3 backward() calls without clearing, w.grad should be 3 times -3"
+
+
+def test_compare_sigmoid_block(submission):
+    """compare_sigmoid at z = 0: both sigmoids give 0.5 and both gradients s * (1 - s) = 0.25 (it uses your sigmoid: if its test fails, fix that first)."""
+    got = submission.compare_sigmoid(np.zeros(3))
+    for key, want in (("torch", 0.5), ("manual", 0.5), ("torch_grad", 0.25), ("manual_grad", 0.25)):
+        assert close(entry(got, key, (3,)), np.full(3, want)), f"compare_sigmoid(0)[{key!r}] should be {want} everywhere"
+
+
+def test_compare_mse_block(submission):
+    """compare_mse for o = [1, 1, 1, 1], t = 0: MSELoss is 1, hw2's loss 2, the factor 2, the gradients 0.5 and 1 (it uses your hw2_loss: if its test fails, fix that first)."""
+    got = submission.compare_mse(np.ones(4), np.zeros(4))
+    for key, want in (("mse", 1.0), ("half_sum", 2.0), ("factor", 2.0)):
+        assert close(scalar(got, key), want), f"compare_mse(...)[{key!r}] should be {want} here"
+    assert close(entry(got, "mse_grad", (4,)), np.full(4, 0.5)), "d MSELoss / do is 2 * (o - t) / 4 here"
+    assert close(entry(got, "half_sum_grad", (4,)), np.ones(4)), "d hw2_loss / do is o - t"

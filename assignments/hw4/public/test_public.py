@@ -129,3 +129,167 @@ def test_gd_variants_shapes(submission):
         assert close(curve[0], np.mean(y ** 2)), f'gd_variants()["{key}"][0] should be the loss of w0 on the whole data set'
     full = as_array(curves["full"])
     assert np.all(np.diff(full) < 0), "full-batch gradient descent with a small learning rate should lower the loss every epoch"
+
+
+# -- one test per building block, on small inputs worked out by hand --------------------------------------------
+# A tiny ReLU network for the blocks of the network: x = [1, 2], W1 = I, W2 = [[1, 1]], t = [1], so that
+# z1 = a1 = [1, 2], o = [3], E = 2, dE/do = 2, dW2 = [[2, 4]], dW1 = [[2, 4], [2, 4]].
+X_S, T_S = np.array([1.0, 2.0]), np.array([1.0])
+W1_S, W2_S = np.eye(2), np.array([[1.0, 1.0]])
+
+
+def test_sigmoid_backward_block(submission):
+    """sigmoid_backward on its own: dL/dz = dL/da * a * (1 - a), from the output a."""
+    got = as_array(submission.sigmoid_backward(np.array([0.5, 0.25]), np.array([1.0, 2.0])), (2,), "sigmoid_backward")
+    assert close(got, [0.25, 0.375]), "sigmoid_backward([0.5, 0.25], [1, 2]) should be [0.25, 2 * 0.25 * 0.75]"
+
+
+def test_relu_block(submission):
+    """relu on its own: max(z, 0) elementwise, as floats."""
+    got = as_array(submission.relu(np.array([-1.0, 0.0, 2.0])), (3,), "relu")
+    assert close(got, [0.0, 0.0, 2.0]), "relu([-1, 0, 2]) should be [0, 0, 2]"
+
+
+def test_relu_backward_block(submission):
+    """relu_backward on its own: the upstream gradient where z > 0, and 0 where z <= 0 (z = 0 included)."""
+    got = as_array(submission.relu_backward(np.array([-1.0, 0.0, 2.0]), np.array([5.0, 5.0, 5.0])), (3,), "relu_backward")
+    assert close(got, [0.0, 0.0, 5.0]), "relu_backward(z=[-1, 0, 2], grad=[5, 5, 5]) should be [0, 0, 5]"
+
+
+def test_mse_loss_block(submission):
+    """mse_loss on its own: E = 1/2 * sum((o - t)^2)."""
+    got = as_float(submission.mse_loss(np.array([1.0, 0.5]), np.array([0.0, 0.5])), "mse_loss")
+    assert close(got, 0.5), "mse_loss(o=[1, 0.5], t=[0, 0.5]) should be 1/2 * (1 + 0) = 0.5"
+
+
+def test_mse_loss_backward_block(submission):
+    """mse_loss_backward on its own: dE/do = o - t."""
+    got = as_array(submission.mse_loss_backward(np.array([1.0, 0.5]), np.array([0.0, 2.0])), (2,), "mse_loss_backward")
+    assert close(got, [1.0, -1.5]), "mse_loss_backward(o=[1, 0.5], t=[0, 2]) should be [1, -1.5]"
+
+
+def test_backward_block(submission):
+    """backward on a tiny ReLU network worked out by hand (x = [1, 2], W1 = I, W2 = [[1, 1]], t = [1]): dW2 = [[2, 4]], dW1 = [[2, 4], [2, 4]] (it runs your forward: if its tests fail, fix that first)."""
+    grads = submission.backward(X_S, T_S, W1_S, W2_S, "relu")
+    assert isinstance(grads, dict) and set(grads) == {"W1", "W2"}, 'backward should return a dict {"W1", "W2"}'
+    assert close(as_array(grads["W2"], (1, 2), 'backward()["W2"]'), [[2.0, 4.0]]), "dE/dW2 should be outer(dE/dz2, a1)"
+    assert close(as_array(grads["W1"], (2, 2), 'backward()["W1"]'), [[2.0, 4.0], [2.0, 4.0]]), \
+        "dE/dW1 should be outer(dE/dz1, x), with dE/dz1 = relu'(z1) * (W2.T @ dE/dz2)"
+
+
+def test_train_step_block(submission):
+    """train_step on the tiny ReLU network with lr = 0.5: W - 0.5 * dE/dW for both layers (it runs your backward)."""
+    new_W1, new_W2 = submission.train_step(X_S, T_S, W1_S, W2_S, 0.5, "relu")
+    assert close(as_array(new_W1, (2, 2), "new W1"), [[0.0, -2.0], [-1.0, -1.0]]), "new W1 should be W1 - 0.5 * dE/dW1"
+    assert close(as_array(new_W2, (1, 2), "new W2"), [[0.0, -1.0]]), "new W2 should be W2 - 0.5 * dE/dW2"
+
+
+def test_train_network_block(submission):
+    """train_network for one step on the tiny ReLU network: losses [2, 0.5] (before and after), the weights before and after (it runs your train_step)."""
+    got = submission.train_network(X_S, T_S, W1_S, W2_S, 0.5, 1, "relu")
+    assert isinstance(got, dict) and set(got) == {"losses", "W1", "W2"}, 'train_network should return {"losses", "W1", "W2"}'
+    assert close(as_array(got["losses"], (2,), 'train_network()["losses"]'), [2.0, 0.5]), \
+        "losses[0] is the loss before any step, losses[1] after one step"
+    assert close(as_array(got["W1"], (2, 2, 2), 'train_network()["W1"]'), [np.eye(2), [[0.0, -2.0], [-1.0, -1.0]]]), \
+        'train_network()["W1"] should hold W1 before and after the step'
+    assert close(as_array(got["W2"], (2, 1, 2), 'train_network()["W2"]'), [[[1.0, 1.0]], [[0.0, -1.0]]]), \
+        'train_network()["W2"] should hold W2 before and after the step'
+
+
+def test_softmax_block(submission):
+    """softmax on its own: softmax([0, ln 3]) = [1/4, 3/4]."""
+    got = as_array(submission.softmax(np.array([0.0, math.log(3.0)])), (2,), "softmax")
+    assert close(got, [0.25, 0.75]), "softmax([0, ln 3]) should be [1, 3] / 4"
+
+
+def test_softmax_cross_entropy_block(submission):
+    """softmax_cross_entropy on its own: for z = [0, ln 3] and y = 1, -log(3/4)."""
+    got = as_float(submission.softmax_cross_entropy(np.array([0.0, math.log(3.0)]), 1), "softmax_cross_entropy")
+    assert close(got, -math.log(0.75)), "softmax_cross_entropy([0, ln 3], 1) should be -log(softmax(z)[1]) = -log(3/4)"
+
+
+def test_softmax_cross_entropy_backward_block(submission):
+    """softmax_cross_entropy_backward on its own: softmax(z) - onehot(y) = [1/4, -1/4] for z = [0, ln 3], y = 1."""
+    got = as_array(submission.softmax_cross_entropy_backward(np.array([0.0, math.log(3.0)]), 1), (2,),
+                   "softmax_cross_entropy_backward")
+    assert close(got, [0.25, -0.25]), "for z = [0, ln 3] and y = 1 it should be [1/4, 3/4] - [0, 1]"
+
+
+def test_binary_cross_entropy_block(submission):
+    """binary_cross_entropy on its own: with p = sigmoid(ln 3) = 3/4 for both logits, t = [1, 0]: -log(3/4) - log(1/4)."""
+    got = as_float(submission.binary_cross_entropy(np.full(2, math.log(3.0)), np.array([1.0, 0.0])), "binary_cross_entropy")
+    assert close(got, -math.log(0.75) - math.log(0.25)), "it should be -log(p) for t = 1 plus -log(1 - p) for t = 0, summed"
+
+
+def test_binary_cross_entropy_backward_block(submission):
+    """binary_cross_entropy_backward on its own: sigmoid(z) - t with respect to the logits, [-1/4, 1/2] for z = [ln 3, 0], t = [1, 0]."""
+    got = as_array(submission.binary_cross_entropy_backward(np.array([math.log(3.0), 0.0]), np.array([1.0, 0.0])), (2,),
+                   "binary_cross_entropy_backward")
+    assert close(got, [-0.25, 0.5]), "it should be sigmoid(z) - t = [3/4 - 1, 1/2 - 0]"
+
+
+def test_logit_gradients_block(submission):
+    """logit_gradients at z = ln 3, t = 0 (p = 3/4): "mse" is (p - t) * p * (1 - p) = 9/64, "bce" is p - t = 3/4."""
+    got = submission.logit_gradients(np.array([math.log(3.0)]), np.array([0.0]))
+    assert isinstance(got, dict) and set(got) == {"mse", "bce"}, 'logit_gradients should return a dict {"mse", "bce"}'
+    assert close(as_array(got["mse"], (1,), 'logit_gradients()["mse"]'), [9 / 64]), '"mse" should be (p - t) * sigmoid\'(z)'
+    assert close(as_array(got["bce"], (1,), 'logit_gradients()["bce"]'), [0.75]), '"bce" should be p - t'
+
+
+# A regression worked out by hand: two equal rows X = [[1], [1]], y = [1, 1], w0 = [0]: the loss is (w - 1)^2
+# and its gradient 2 * (w - 1), whatever the batch.
+X_R, Y_R, W0_R = np.array([[1.0], [1.0]]), np.array([1.0, 1.0]), np.array([0.0])
+
+
+def test_regression_loss_block(submission):
+    """regression_loss on its own: mean((X @ w - y)^2) = mean([1, 4]) = 2.5 for X = I, y = [1, 2], w = 0."""
+    got = as_float(submission.regression_loss(np.eye(2), np.array([1.0, 2.0]), np.zeros(2)), "regression_loss")
+    assert close(got, 2.5), "regression_loss(I, [1, 2], 0) should be the mean of [1, 4]"
+
+
+def test_regression_backward_block(submission):
+    """regression_backward on its own: 2 * X.T @ (X @ w - y) / N = [-1, -2] for X = I, y = [1, 2], w = 0."""
+    got = as_array(submission.regression_backward(np.eye(2), np.array([1.0, 2.0]), np.zeros(2)), (2,), "regression_backward")
+    assert close(got, [-1.0, -2.0]), "the gradient is averaged over the N = 2 rows: 2 * [-1, -2] / 2"
+
+
+def test_minibatch_gd_block(submission):
+    """minibatch_gd with lr = 0.25 on a loss (w - 1)^2 worked out by hand: full batch w = 0, 0.5, 0.75; one sample per batch w = 0.5, 0.75 in the first epoch, 0.875, 0.9375 in the second."""
+    full = submission.minibatch_gd(X_R, Y_R, W0_R, 0.25, 2, 2)
+    assert isinstance(full, dict) and set(full) == {"losses", "w"}, 'minibatch_gd should return {"losses", "w"}'
+    assert close(as_array(full["losses"], (3,), 'minibatch_gd()["losses"]'), [1.0, 0.25, 0.0625]), \
+        "full batch: one update per epoch, the loss on the whole data set before training and after each epoch"
+    assert close(as_array(full["w"], (1,), 'minibatch_gd()["w"]'), [0.75]), "full batch: w after two epochs"
+    sgd = submission.minibatch_gd(X_R, Y_R, W0_R, 0.25, 2, 1)
+    assert close(as_array(sgd["losses"], (3,), 'minibatch_gd()["losses"]'), [1.0, 0.0625, 0.0625 ** 2]), \
+        "batches of one sample: two updates per epoch"
+
+
+def test_lr_sweep_block(submission):
+    """lr_sweep over lr = 0.25 and 1.5 on the loss (w - 1)^2: curves [1, 1/4, 1/16] (converged) and [1, 4, 16] (diverged) (it runs your minibatch_gd and classify_curve)."""
+    got = submission.lr_sweep(X_R, Y_R, W0_R, [0.25, 1.5], 2)
+    assert isinstance(got, dict) and set(got) == {"curves", "labels"}, 'lr_sweep should return {"curves", "labels"}'
+    assert close(as_array(got["curves"], (2, 3), 'lr_sweep()["curves"]'), [[1.0, 0.25, 0.0625], [1.0, 4.0, 16.0]]), \
+        "one full-batch curve per learning rate"
+    assert list(got["labels"]) == ["converged", "diverged"], 'the labels should be classify_curve of each curve'
+
+
+def test_init_weights_block(submission):
+    """init_weights on its own: "given" is Case B's weights; "normal" draws W1, then W2, from default_rng(seed), times std."""
+    W1, W2 = submission.init_weights("given")
+    assert close(as_array(W1, (2, 2), "given W1"), W1_B) and close(as_array(W2, (2, 2), "given W2"), W2_B), \
+        'init_weights("given") should be Case B\'s weights'
+    rng = np.random.default_rng(7)
+    want_W1, want_W2 = 2.0 * rng.standard_normal((4, 3)), 2.0 * rng.standard_normal((2, 4))
+    W1, W2 = submission.init_weights("normal", 3, 4, 2, seed=7, std=2.0)
+    assert close(as_array(W1, (4, 3), "normal W1"), want_W1) and close(as_array(W2, (2, 4), "normal W2"), want_W2), \
+        'init_weights("normal") should draw W1 first, then W2, from one default_rng(seed), scaled by std'
+
+
+def test_symmetry_gap_block(submission):
+    """symmetry_gap, the largest spread (max - min) across hidden units of any weight: 3 for W1 = [[1, 2], [3, 5]], W2 = [[1, 4]] (input 2's weights 2 and 5, the output's 1 and 4); 1 before and after a step of the tiny ReLU network (it runs your train_network)."""
+    got = as_array(submission.symmetry_gap(X_S, T_S, np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 4.0]]), 0.5, 0,
+                                           "relu"), (1,), "symmetry_gap")
+    assert close(got, [3.0]), "the spread is taken across hidden units: over W1's rows for each input, W2's columns for each output"
+    got = as_array(submission.symmetry_gap(X_S, T_S, W1_S, W2_S, 0.5, 1, "relu"), (2,), "symmetry_gap")
+    assert close(got, [1.0, 1.0]), "entry k is the gap of the weights after k steps (entry 0: before any)"
