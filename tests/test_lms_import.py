@@ -254,7 +254,9 @@ def test_two_files_of_one_name_in_an_entry_are_never_merged(toy_course, tmp_path
         "Ada Example_900101_assignsubmission_file/toy.py": reference,  # the shallowest wins, whatever the order
         "Ada Example_900101_assignsubmission_file/old/toy.py": template,
         "Bo Sample_900102_assignsubmission_file/a/toy.py": reference,  # a tie: neither is guessed
-        "Bo Sample_900102_assignsubmission_file/b/toy.py": template,
+        "Bo Sample_900102_assignsubmission_file/b/toy.py": SQUARE_ONLY,  # both differ from the template
+        "Cy Absent_900103_assignsubmission_file/a/toy.py": reference,  # the untouched template beside it is not work
+        "Cy Absent_900103_assignsubmission_file/b/toy.py": template,
         "Di Tester_900104_assignsubmission_file/v2/toy.py": SQUARE_ONLY,
         "Di Tester_900104_assignsubmission_file/v2/notes.txt": "new",
         "Di Tester_900104_assignsubmission_file/v1/notes.txt": "old"})  # a file never read: kept where it was
@@ -262,10 +264,12 @@ def test_two_files_of_one_name_in_an_entry_are_never_merged(toy_course, tmp_path
     batch, imported = grade_download("toy", moodle, out, roster, jobs=2)
     rows = {r.student_id: r for r in batch.results}
     assert rows["s1"].score == 4 and rows["s1"].status == "graded"
-    assert "old/toy.py was not used: toy.py was graded as your toy.py" in rows["s1"].extra["notes"]
+    assert ("old/toy.py was not used (it is the template as handed out, unchanged): toy.py was graded as your "
+            "toy.py") in rows["s1"].extra["notes"]
     assert rows["s2"].status == "invalid" and rows["s2"].score == 0
     assert rows["s2"].message == ("more than one file could be your toy.py (a/toy.py, b/toy.py): none of them was "
                                   "graded; hand in only one")
+    assert rows["s3"].status == "graded" and rows["s3"].score == 4
     assert rows["s4"].status == "graded" and rows["s4"].score == 3
     assert sorted(imported.entries["s4"].files) == ["v1/notes.txt", "v2/notes.txt", "v2/toy.py"]
     assert "old/toy.py was not used" in (out / "feedback" / "s1.md").read_text()

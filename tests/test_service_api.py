@@ -12,12 +12,13 @@ import pytest
 pytest.importorskip("fastapi", reason="the service's extra is not installed (pip install -e '.[service]')")
 httpx = pytest.importorskip("httpx")
 
-from servicekit import ROOT, PostgresDatabase, Server, issue_tokens, postgres_admin, wait_for, write_roster  # noqa: E402
+from servicekit import (  # noqa: E402
+    ROOT, PostgresDatabase, Server, issue_tokens, postgres_admin, public_max, wait_for, write_roster)
 
 REFERENCE = (ROOT / "reference/hw2/backprop.py").read_bytes()
 NOTEBOOK = (ROOT / "reference/hw2/backprop.ipynb").read_bytes()
 MISTAKE = (ROOT / "samples/hw2/mistake_update_sign_flipped.py").read_bytes()
-PUBLIC_MAX = 10.0  # hw2's public tests' points
+PUBLIC_MAX = public_max("hw2")  # hw2's public tests' points
 STUDENTS = [f"s{i:02d}" for i in range(12)]
 RATE = 4  # the server's limit below: 4 submissions per 10 minutes
 
