@@ -57,8 +57,9 @@ def run_case(spec: TestSpec, case: Case, submission: Submission) -> tuple[bool, 
     return True, None
 
 
-def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None) -> TestOutcome:
-    """Run every case of one test; points are shared equally among its cases."""
+def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None, watch=None) -> TestOutcome:
+    """Run every case of one test; points are shared equally among its cases. `watch` (a `diagnosis.Watch`
+    around the submission's channel) names the mistake a failed test's answers show, if it can."""
     start = time.perf_counter()
     if spec.skip is not None:
         return TestOutcome(spec.name, spec.visibility, 0.0, spec.points, SKIPPED, spec.skip, 0.0)
@@ -67,6 +68,8 @@ def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = No
         if deadline is not None and time.monotonic() > deadline:
             message = message or "not run: the submission used up its total time limit"
             break
+        if watch is not None:
+            watch.begin(spec.name, case.id)
         ok, exc = run_case(spec, case, submission)
         passed += ok
         if not ok and not message:
@@ -77,8 +80,9 @@ def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = No
             break  # the other cases would time out too; don't spend the budget on them
     n = len(spec.cases)
     outcome = PASSED if passed == n else PARTIAL if passed else FAILED
+    diagnosis = watch.diagnosis(spec.name) if watch is not None and outcome != PASSED else ""
     return TestOutcome(spec.name, spec.visibility, round(spec.points * passed / n, 6), spec.points,
-                       outcome, message, round(time.perf_counter() - start, 6))
+                       outcome, message, round(time.perf_counter() - start, 6), diagnosis)
 
 
 def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
@@ -86,11 +90,11 @@ def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
     return tuple(TestOutcome(s.name, s.visibility, 0.0, s.points, FAILED, message, 0.0) for s in specs)
 
 
-def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None) -> TestRun:
+def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None, watch=None) -> TestRun:
     """Load the submission, then run every test; a load failure fails every test with its reason."""
     try:
         loaded = submission.functions()
     except SubmissionError as exc:
         return TestRun(exc.status, exc.args[0], not_run(specs, exc.args[0]))
-    outcomes = tuple(run_spec(s, submission, deadline) for s in specs)
+    outcomes = tuple(run_spec(s, submission, deadline, watch) for s in specs)
     return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]))
