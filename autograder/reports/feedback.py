@@ -13,6 +13,11 @@ from autograder.core.text import markdown_code, terminal_safe
 NOT_RUN = ("not graded", "–")
 
 
+def diagnosis_sentence(diagnosis: str) -> str:
+    """What a failed test's diagnosis (`TestOutcome.diagnosis`, words of the course) tells the student."""
+    return f"Your answers to this test are what a solution gives in which {diagnosis.rstrip('.')}."
+
+
 def _block(text: str) -> list[str]:
     """A fenced block that the text itself cannot close, without what would move a terminal's cursor."""
     text = terminal_safe(text)
@@ -46,6 +51,8 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult) -> str:
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]
+            if o.diagnosis:
+                lines += [f"**The mistake your answers show:** {diagnosis_sentence(terminal_safe(o.diagnosis, one_line=True))}", ""]
     notes = result.extra.get("notes", [])
     if notes:
         lines += ["## Notes on your notebook", "", *_block("\n".join(f"- {n}" for n in notes)), ""]
