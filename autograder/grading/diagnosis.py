@@ -8,9 +8,11 @@ the student's process) compares the student's replies to that test's calls with 
 - Replies agree as `answers.compare_replies` says (numbers within the oracle store's bounds; errors by
   their kind and type). A call the student was not sent, or sent with other arguments (they came
   from the student's earlier answers), is not compared.
-- A mistake matches when every compared reply agrees with its own, and on at least one of them it
-  answered a value that is not the reference's and holds a number that is not a whole one: an error, a
-  flag or a count alike is no evidence (many a slip raises or flips a boolean).
+- A mistake matches when the student was sent the same of the test's calls as the mistake was when it
+  was graded, every reply agrees with the mistake's, and at least one of them is telling: a value that
+  is not the reference's and holds a number that is not a whole one, or is infinite or nan where the
+  reference's is finite, or is an array of another shape. An error, a flag or a count alike is no
+  evidence (many a slip raises or flips a boolean).
 - Exactly one description among the matches is the diagnosis; several, or none, say nothing.
 
 A diagnosis is the mistake's description, words written before any student ran: never a number,
@@ -21,18 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from autograder.core.course import Assignment
-from autograder.grading.answers import compare_replies
+from autograder.core.status import Outcome
+from autograder.grading.answers import compare_replies, compare_values
 from autograder.grading.protocol import ChannelWrapper
 from autograder.isolation import wire
 
 STORE, FORMAT = "mistakes.json", 1
 CALL_OPS = ("call", "probe")
+NOT_SENT = -1  # in a mistake's answers: the call was not sent to it
 
 
 def store_path(assignment: Assignment) -> Path:
@@ -62,31 +66,37 @@ def current(recorded: dict, assignment: Assignment) -> bool:
 
 
 # -- the store's text: written at release, read when grading ----------------------------------------
-def informative(reply: dict) -> bool:
-    """A reply that can tell a mistake apart: a value holding a number that is not a whole one."""
-    if "ok" not in reply:
-        return False
+def informative(reply: dict, reference: dict | None = None) -> bool:
+    """A reply that can tell a mistake apart (see the module's rules), given the reference's reply."""
     try:
-        return _fractional(wire.from_wire(reply["ok"]))
-    except wire.WireError:
+        value = wire.from_wire(reply["ok"])
+        want = wire.from_wire(reference["ok"]) if reference is not None and "ok" in reference else None
+    except (KeyError, wire.WireError):
         return False
+    floats = list(_floats(value))
+    if any(np.any(f[np.isfinite(f)] != np.round(f[np.isfinite(f)])) for f in floats):
+        return True
+    if want is None:
+        return False
+    finite = lambda fs: all(np.all(np.isfinite(f)) for f in fs)  # noqa: E731
+    return (not finite(floats) and finite(_floats(want))) or compare_values(want, value).startswith("shape ")
 
 
-def _fractional(value) -> bool:
-    if type(value) is float:
-        return math.isfinite(value) and not value.is_integer()
-    if hasattr(value, "detach"):
-        value = value.detach().numpy()
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind != "f":
-            return False
-        finite = value[np.isfinite(value)]
-        return bool(np.any(finite != np.round(finite)))
-    if isinstance(value, (list, tuple)):
-        return any(map(_fractional, value))
-    if isinstance(value, dict):
-        return any(map(_fractional, value.values()))
-    return False
+def _floats(value):
+    """Every floating-point array (a float as one) that a value holds."""
+    if isinstance(value, (float, np.floating)):
+        yield np.asarray(value, dtype=np.float64)
+    elif hasattr(value, "detach"):
+        yield from _floats(value.detach().numpy())
+    elif isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _floats(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _floats(v)
 
 
 def plain_reply(reply: dict) -> dict:
@@ -147,51 +157,60 @@ def _tests_agree(old: dict, new: dict) -> bool:
 class _Test:
     """One test's recorded calls, decoded on first use: what each mistake answered, and which answers inform."""
 
-    def __init__(self, entry: dict, descriptions: list[str]):
+    def __init__(self, entry: dict):
         self.keys = [(str(case), str(d), int(n)) for case, d, n, _ in entry["calls"]]
         self.replies = [list(replies) for *_, replies in entry["calls"]]
-        self.answers = [(descriptions[int(m)], [int(i) for i in idx]) for m, idx in entry["answers"].items()]
-        self.telling = [[j > 0 and informative(r) for j, r in enumerate(replies)] for replies in self.replies]
+        self.answers = {int(m): [int(i) for i in idx] for m, idx in entry["answers"].items()}
+        self.telling = [[j > 0 and informative(r, replies[0]) for j, r in enumerate(replies)] for replies in self.replies]
 
-    def diagnose(self, seen: dict) -> str:
-        """The one description the student's replies (`seen`: (case, digest, n) -> reply) match, or ''."""
+    def matches(self, seen: dict, among=None) -> set[int]:
+        """The mistakes (of `among`, or all) whose answers the student's replies (`seen`: (case, digest, n) ->
+        reply) match by the module's rules."""
         compared = [(k, seen[key]) for k, key in enumerate(self.keys) if key in seen]
-        agree: dict[tuple[int, int], bool] = {}
-
-        def agrees(k: int, j: int, reply: dict) -> bool:
-            if (k, j) not in agree:
-                agree[k, j] = same_reply(self.replies[k][j], reply)
-            return agree[k, j]
-
-        matched = {description for description, idx in self.answers
-                   if any(self.telling[k][idx[k]] for k, _ in compared)
-                   and all(agrees(k, idx[k], reply) for k, reply in compared)}
-        return matched.pop() if len(matched) == 1 else ""
+        sent = [k for k, _ in compared]
+        return {m for m, idx in self.answers.items()
+                if (among is None or m in among) and [k for k, j in enumerate(idx) if j != NOT_SENT] == sent
+                and any(self.telling[k][idx[k]] for k in sent)
+                and all(same_reply(self.replies[k][idx[k]], reply) for k, reply in compared)}
 
 
 class Store:
     """A release's recorded answers of named mistakes, per test, as the grader reads them."""
 
     def __init__(self, data: dict):
-        descriptions = [str(description) for _, description in data["mistakes"]]
+        self._descriptions = [str(description) for _, description in data["mistakes"]]
         self._entries = data["tests"]
-        self._descriptions = descriptions
         self._tests: dict[str, _Test] = {}
+        self._recorded: dict[int, list[str]] = {}  # mistake -> the tests it has answers for
+        for test, entry in data["tests"].items():
+            for m in entry["answers"]:
+                self._recorded.setdefault(int(m), []).append(test)
         self.keys = {(test, str(case), str(d)) for test, entry in data["tests"].items() for case, d, *_ in entry["calls"]}
 
-    def diagnose(self, test: str, seen: dict) -> str:
+    def _test(self, test: str) -> _Test:
+        if test not in self._tests:
+            self._tests[test] = _Test(self._entries[test])
+        return self._tests[test]
+
+    def diagnose(self, test: str, seen: dict[str, dict]) -> str:
+        """The one description that the student's replies to `test` match (`seen`: test -> its replies), or ''.
+        Of several mistakes that match, those that the student's replies to their other tests match too are
+        the evidence, when there are any: the mistake that explains the whole submission."""
         if test not in self._entries:
             return ""
-        if test not in self._tests:
-            self._tests[test] = _Test(self._entries[test], self._descriptions)
-        return self._tests[test].diagnose(seen)
+        candidates = self._test(test).matches(seen.get(test, {}))
+        consistent = {m for m in candidates if all(m in self._test(t).matches(seen.get(t, {}), {m})
+                                                   for t in self._recorded[m] if t != test)}
+        described = {self._descriptions[m] for m in consistent or candidates}
+        return described.pop() if len(described) == 1 else ""
 
 
-_loaded: dict[tuple, Store | None] = {}  # (path, mtime, size) -> the store read from it, for this process's life
+_loaded: dict[tuple, tuple[dict, Store] | None] = {}  # (path, mtime, size) -> (its sources, the store read from it)
 
 
 def load_store(assignment: Assignment) -> Store | None:
-    """The assignment's store, when it exists, is well formed and was recorded from the files here."""
+    """The assignment's store, when it exists, is well formed and was recorded from the files here
+    (checked at every call: the tests may change while a process lives; the file is read once)."""
     path = store_path(assignment)
     try:
         stat = path.stat()
@@ -199,46 +218,47 @@ def load_store(assignment: Assignment) -> Store | None:
         return None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _loaded:
-        _loaded[key] = _read(path, assignment)
-    return _loaded[key]
+        _loaded[key] = _read(path)
+    read = _loaded[key]
+    return read[1] if read is not None and current(read[0], assignment) else None
 
 
-def _read(path: Path, assignment: Assignment) -> Store | None:
+def _read(path: Path) -> tuple[dict, Store] | None:
     try:
         data = json.loads(path.read_text("utf-8"))
-        if data.get("format") != FORMAT or not current(data["sources"], assignment):
+        if data.get("format") != FORMAT or not isinstance(data["sources"], dict):
             return None
-        return Store(data)
+        return data["sources"], Store(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # unreadable or not ours: no diagnosis, never a failed grading
 
 
 class Watch(ChannelWrapper):
-    """A channel that keeps the student's replies to the calls the store knows, test by test, and names
-    the mistake they match when a test fails (the runner says where each test case begins)."""
+    """A channel that keeps the student's replies to the calls the store knows, test by test (the runner
+    says where each test case begins), and names the mistake they match once every test has run."""
 
     def __init__(self, inner, store: Store):
         super().__init__(inner)
         self.store = store
         self.test, self.case = "", ""
-        self.seen: dict[tuple[str, str, int], dict] = {}
-        self.counts: dict[tuple[str, str], int] = {}
+        self.seen: dict[str, dict[tuple[str, str, int], dict]] = {}
+        self.counts: dict[tuple[str, str, str], int] = {}
 
     def begin(self, test: str, case: str) -> None:
-        if test != self.test:
-            self.seen.clear()
-            self.counts.clear()
         self.test, self.case = test, case
 
     def request(self, message: dict, frame: bytes | None = None) -> dict:
         reply = self.inner.request(message, frame)
         if message.get("op") in CALL_OPS:
             d = digest(frame or wire.dumps(message))
-            n = self.counts.get((self.case, d), 0)
-            self.counts[self.case, d] = n + 1
+            n = self.counts.get((self.test, self.case, d), 0)
+            self.counts[self.test, self.case, d] = n + 1
             if (self.test, self.case, d) in self.store.keys:
-                self.seen[self.case, d, n] = reply
+                self.seen.setdefault(self.test, {})[self.case, d, n] = reply
         return reply
 
-    def diagnosis(self, test: str) -> str:
-        return self.store.diagnose(test, self.seen) if test == self.test else ""
+    def diagnosed(self, outcomes: tuple) -> tuple:
+        """The outcomes, each failed one with the diagnosis its answers give ('' when none is clear)."""
+        failed = (Outcome.FAILED, Outcome.PARTIAL)
+        return tuple(replace(o, diagnosis=self.store.diagnose(o.test, self.seen)) if o.outcome in failed else o
+                     for o in outcomes)

@@ -59,7 +59,7 @@ def run_case(spec: TestSpec, case: Case, submission: Submission) -> tuple[bool, 
 
 def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None, watch=None) -> TestOutcome:
     """Run every case of one test; points are shared equally among its cases. `watch` (a `diagnosis.Watch`
-    around the submission's channel) names the mistake a failed test's answers show, if it can."""
+    around the submission's channel) is told where each case begins."""
     start = time.perf_counter()
     if spec.skip is not None:
         return TestOutcome(spec.name, spec.visibility, 0.0, spec.points, SKIPPED, spec.skip, 0.0)
@@ -80,9 +80,8 @@ def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = No
             break  # the other cases would time out too; don't spend the budget on them
     n = len(spec.cases)
     outcome = PASSED if passed == n else PARTIAL if passed else FAILED
-    diagnosis = watch.diagnosis(spec.name) if watch is not None and outcome != PASSED else ""
     return TestOutcome(spec.name, spec.visibility, round(spec.points * passed / n, 6), spec.points,
-                       outcome, message, round(time.perf_counter() - start, 6), diagnosis)
+                       outcome, message, round(time.perf_counter() - start, 6))
 
 
 def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
@@ -91,10 +90,12 @@ def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
 
 
 def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None, watch=None) -> TestRun:
-    """Load the submission, then run every test; a load failure fails every test with its reason."""
+    """Load the submission, then run every test; a load failure fails every test with its reason. With a
+    `watch`, each failed test gets the diagnosis its answers give, once all have run."""
     try:
         loaded = submission.functions()
     except SubmissionError as exc:
         return TestRun(exc.status, exc.args[0], not_run(specs, exc.args[0]))
     outcomes = tuple(run_spec(s, submission, deadline, watch) for s in specs)
+    outcomes = watch.diagnosed(outcomes) if watch is not None else outcomes
     return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]))
