@@ -11,8 +11,9 @@ the student's process) compares the student's replies to that test's calls with 
 - A mistake matches when the student was sent the same of the test's calls as the mistake was when it
   was graded, every reply agrees with the mistake's, and at least one of them is telling: a value that
   is not the reference's and holds a number that is not a whole one, or is infinite or nan where the
-  reference's is finite, or is an array of another shape. An error, a flag or a count alike is no
-  evidence (many a slip raises or flips a boolean).
+  reference's is finite, or is an array of another shape. An error, a flag or a count alike is weak
+  evidence (many a slip raises or flips a boolean): it names only a typical mistake, and only when the
+  student fails exactly the tests that mistake fails.
 - Exactly one description among the matches is the diagnosis; several, or none, say nothing.
 
 A diagnosis is the mistake's description, words written before any student ran: never a number,
@@ -111,10 +112,10 @@ def same_reply(a: dict, b: dict) -> bool:
     return a == b or compare_replies(a, b) == ""
 
 
-def store_text(source_digests: dict[str, str], mistakes: list[tuple[str, str]], tests: dict) -> str:
+def store_text(source_digests: dict[str, str], mistakes: list[tuple], tests: dict) -> str:
     """The store as text: one line per call, so that a re-release shows what changed.
 
-    `mistakes`: (name, description) each; `tests`: test -> {"calls": [[case, digest, n, [replies]]...],
+    `mistakes`: (name, description) each, and for a typical mistake the tests it fails; `tests`: test -> {"calls": [[case, digest, n, [replies]]...],
     "answers": {mistake index: [reply index per call]}} (reply 0 is the reference's)."""
     dump = lambda value: json.dumps(value, separators=(",", ":"), allow_nan=True)  # noqa: E731
     parts = []
@@ -163,14 +164,15 @@ class _Test:
         self.answers = {int(m): [int(i) for i in idx] for m, idx in entry["answers"].items()}
         self.telling = [[j > 0 and informative(r, replies[0]) for j, r in enumerate(replies)] for replies in self.replies]
 
-    def matches(self, seen: dict, among=None) -> set[int]:
+    def matches(self, seen: dict, among=None, whole: frozenset = frozenset()) -> set[int]:
         """The mistakes (of `among`, or all) whose answers the student's replies (`seen`: (case, digest, n) ->
-        reply) match by the module's rules."""
+        reply) match by the module's rules; those of `whole` (mistakes that fail exactly the tests the student
+        fails) on weaker evidence too."""
         compared = [(k, seen[key]) for k, key in enumerate(self.keys) if key in seen]
         sent = [k for k, _ in compared]
         return {m for m, idx in self.answers.items()
                 if (among is None or m in among) and [k for k, j in enumerate(idx) if j != NOT_SENT] == sent
-                and any(self.telling[k][idx[k]] for k in sent)
+                and (any(self.telling[k][idx[k]] for k in sent) or (m in whole and any(idx[k] > 0 for k in sent)))
                 and all(same_reply(self.replies[k][idx[k]], reply) for k, reply in compared)}
 
 
@@ -178,7 +180,8 @@ class Store:
     """A release's recorded answers of named mistakes, per test, as the grader reads them."""
 
     def __init__(self, data: dict):
-        self._descriptions = [str(description) for _, description in data["mistakes"]]
+        self._descriptions = [str(entry[1]) for entry in data["mistakes"]]
+        self._failed = {m: frozenset(entry[2]) for m, entry in enumerate(data["mistakes"]) if len(entry) > 2}
         self._entries = data["tests"]
         self._tests: dict[str, _Test] = {}
         self._recorded: dict[int, list[str]] = {}  # mistake -> the tests it has answers for
@@ -192,14 +195,15 @@ class Store:
             self._tests[test] = _Test(self._entries[test])
         return self._tests[test]
 
-    def diagnose(self, test: str, seen: dict[str, dict]) -> str:
-        """The one description that the student's replies to `test` match (`seen`: test -> its replies), or ''.
-        Of several mistakes that match, those that the student's replies to their other tests match too are
-        the evidence, when there are any: the mistake that explains the whole submission."""
+    def diagnose(self, test: str, seen: dict[str, dict], failed: frozenset = frozenset()) -> str:
+        """The one description that the student's replies to `test` match (`seen`: test -> its replies;
+        `failed`: the tests the student failed), or ''. Of several mistakes that match, those that the
+        student's replies to their other tests match too are the evidence, when there are any."""
         if test not in self._entries:
             return ""
-        candidates = self._test(test).matches(seen.get(test, {}))
-        consistent = {m for m in candidates if all(m in self._test(t).matches(seen.get(t, {}), {m})
+        whole = frozenset(m for m, tests in self._failed.items() if tests == failed)
+        candidates = self._test(test).matches(seen.get(test, {}), None, whole)
+        consistent = {m for m in candidates if all(m in self._test(t).matches(seen.get(t, {}), {m}, whole)
                                                    for t in self._recorded[m] if t != test)}
         described = {self._descriptions[m] for m in consistent or candidates}
         return described.pop() if len(described) == 1 else ""
@@ -259,6 +263,7 @@ class Watch(ChannelWrapper):
 
     def diagnosed(self, outcomes: tuple) -> tuple:
         """The outcomes, each failed one with the diagnosis its answers give ('' when none is clear)."""
-        failed = (Outcome.FAILED, Outcome.PARTIAL)
-        return tuple(replace(o, diagnosis=self.store.diagnose(o.test, self.seen)) if o.outcome in failed else o
+        failing = (Outcome.FAILED, Outcome.PARTIAL)
+        failed = frozenset(o.test for o in outcomes if o.outcome in failing)
+        return tuple(replace(o, diagnosis=self.store.diagnose(o.test, self.seen, failed)) if o.outcome in failing else o
                      for o in outcomes)

@@ -222,19 +222,42 @@ def _round(value):
     return value
 
 
-def _kept(named: list[Named], signatures: list, answers: list, telling) -> list[int]:
-    """The mistakes worth naming: they fail a test on which they answer something telling of their own,
-    and no typical mistake (nor an earlier mutant with the same words) answers exactly as they do."""
+def _kept(named: list[Named], signatures: list, answers: list, evidence) -> list[int]:
+    """The mistakes worth naming: they fail a test on which they give evidence of their own, and no typical
+    mistake (nor an earlier mutant with the same words) answers exactly as they do."""
     typical = {s for m, s in zip(named, signatures) if m.typical and s is not None}
     kept, seen = [], set()
     for i, (mistake, signature) in enumerate(zip(named, signatures)):
-        if signature is None or not any(telling(i, test) for test in answers[i].failed):
+        if signature is None or not any(evidence(i, test) for test in answers[i].failed):
             continue
         if (not mistake.typical and signature in typical) or (signature, mistake.description) in seen:
             continue
         seen.add((signature, mistake.description))
         kept.append(i)
     return kept
+
+
+def _weak(named: list[Named], signatures: list, answers: list, by_test: dict):
+    """weak(i, test): a typical mistake fails the test answering something not the reference's (an error, a
+    whole number: see `grading.diagnosis`), and no mutant that fails the same tests answers the test alike
+    in other words (a grading could not tell them apart). Such evidence names it only where a student
+    fails exactly its tests."""
+    typical = {s for m, s in zip(named, signatures) if m.typical and s is not None}
+    mutants: dict[frozenset, list[int]] = {}
+    for m, (mistake, signature) in enumerate(zip(named, signatures)):
+        if not mistake.typical and signature is not None and signature not in typical:
+            mutants.setdefault(answers[m].failed, []).append(m)
+
+    def weak(i: int, test: str) -> bool:
+        if not named[i].typical or signatures[i] is None or test not in answers[i].failed:
+            return False
+        ks = by_test.get(test, ())
+        if not any(signatures[i][k] > 0 for k in ks):
+            return False
+        return not any(named[m].description != named[i].description and
+                       all(signatures[m][k] == signatures[i][k] for k in ks) for m in mutants.get(answers[i].failed, ()))
+
+    return weak
 
 
 def store_of(assignment: Assignment, named: list[Named], calls: list[Call], answers: list[Answers | None]) -> str:
@@ -256,11 +279,16 @@ def store_of(assignment: Assignment, named: list[Named], calls: list[Call], answ
                 return True
         return False
 
-    kept = _kept(named, signatures, answers, telling)
+    weak = _weak(named, signatures, answers, by_test)
+
+    def evidence(i: int, test: str) -> bool:
+        return telling(i, test) or weak(i, test)
+
+    kept = _kept(named, signatures, answers, evidence)
     position = {i: p for p, i in enumerate(kept)}
     tests = {}
     for test, ks in by_test.items():
-        here = [i for i in kept if test in answers[i].failed and telling(i, test)]
+        here = [i for i in kept if test in answers[i].failed and evidence(i, test)]
         if here:
             local = [{0: 0} for _ in ks]  # per call: its class -> its place among this test's replies
             chosen = {position[i]: [NOT_SENT if signatures[i][k] == NOT_SENT else
@@ -268,7 +296,8 @@ def store_of(assignment: Assignment, named: list[Named], calls: list[Call], answ
                       for i in here}
             tests[test] = {"calls": [[calls[k].case, calls[k].digest, calls[k].n, [classes.distinct[k][c] for c in local[j]]]
                                      for j, k in enumerate(ks)], "answers": chosen}
-    mistakes = [(named[i].name, named[i].description) for i in kept]
+    mistakes = [(named[i].name, named[i].description, *([sorted(answers[i].failed)] if named[i].typical else []))
+                for i in kept]
     return diagnosis.store_text(diagnosis.sources(assignment), mistakes, tests)
 
 
