@@ -246,3 +246,44 @@ def test_an_error_names_a_typical_mistake_only_where_the_student_fails_exactly_i
     assert store.diagnose("t", seen, frozenset({"t", "u"})) == "x"
     assert store.diagnose("t", seen, frozenset({"t"})) == ""
     assert store.diagnose("u", seen, frozenset({"t", "u"})) == ""
+
+
+TOY_MISTAKES = '''
+[square_adds]
+concept = "squaring"
+description = "square adds x to itself instead of multiplying it by itself"
+loses = ["test_square_values", "test_cube_values"]
+old = "return x * x"
+new = "return x + x"
+'''
+
+
+def test_a_course_ships_its_own_mistakes_from_release_to_feedback(toy_course, tmp_path):
+    """A course's own `mistakes.toml`: `release --check` wants the store, `release` records it, and a sandboxed
+    grading names the mistake in tests.csv and the feedback; another wrong answer gets nothing."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+    from conftest import write_class
+
+    (toy_course / "reference" / "toy" / "mistakes.toml").write_text(TOY_MISTAKES)
+    store = toy_course / "assignments" / "toy" / "hidden" / diagnosis.STORE
+    checked = CliRunner().invoke(main, ["release", "--check"])
+    assert checked.exit_code == 1 and f"stale: {store}" in checked.output
+    assert CliRunner().invoke(main, ["release", "toy"]).exit_code == 0 and store.is_file()
+    assert CliRunner().invoke(main, ["release", "--check"]).exit_code == 0
+    reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
+    folder = write_class(tmp_path / "class", toy_course, {
+        "adds": reference.replace("return x * x", "return x + x"),
+        "cubes": reference.replace("return x * x", "return x * x * x"),
+        "right": "@reference"})
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["grade", "toy", str(folder), "--out", str(out)]).exit_code == 0
+    tests = pd.read_csv(out / "tests.csv", keep_default_na=False)
+    named = tests[tests["diagnosis"] != ""]
+    assert set(named["student_id"]) == {"adds"}
+    assert set(named["diagnosis"]) == {"square adds x to itself instead of multiplying it by itself"}
+    assert set(named["outcome"]) <= {"failed", "partial"}
+    assert "in which square adds x to itself instead of multiplying it by itself." in (out / "feedback" / "adds.md").read_text()
+    assert "The mistake your answers show" not in (out / "feedback" / "cubes.md").read_text()
