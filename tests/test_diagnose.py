@@ -287,3 +287,11 @@ def test_a_course_ships_its_own_mistakes_from_release_to_feedback(toy_course, tm
     assert set(named["outcome"]) <= {"failed", "partial"}
     assert "in which square adds x to itself instead of multiplying it by itself." in (out / "feedback" / "adds.md").read_text()
     assert "The mistake your answers show" not in (out / "feedback" / "cubes.md").read_text()
+
+
+def test_whether_an_answer_informs_does_not_hang_on_a_floats_last_bits():
+    """3.0 on one CPU, 3.0000000000000004 on another: neither is a fraction (release --check stays portable)."""
+    from autograder.isolation import wire
+    ok = lambda v: {"ok": wire.to_wire(v)}  # noqa: E731
+    assert not diagnosis.informative(ok(3.0000000000000004), ok(2.0))
+    assert diagnosis.informative(ok(3.001), ok(2.0))
