@@ -295,3 +295,17 @@ def test_whether_an_answer_informs_does_not_hang_on_a_floats_last_bits():
     ok = lambda v: {"ok": wire.to_wire(v)}  # noqa: E731
     assert not diagnosis.informative(ok(3.0000000000000004), ok(2.0))
     assert diagnosis.informative(ok(3.001), ok(2.0))
+
+
+def test_a_reply_the_comparison_cannot_read_costs_the_diagnosis_only():
+    """A student's reply that breaks the comparison leaves the test undiagnosed; the grading goes on."""
+    from autograder.core.results import TestOutcome
+
+    class Broken:
+        def diagnose(self, *args):
+            raise ValueError("a reply no comparison expected")
+
+    watch = diagnosis.Watch(None, diagnosis.Store({"mistakes": [], "tests": {}}))
+    watch.store = Broken()
+    outcome = TestOutcome("t", "hidden", 0.0, 1.0, "failed", "off", 0.0)
+    assert watch.diagnosed((outcome,)) == (outcome,)
