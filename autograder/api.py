@@ -266,17 +266,22 @@ def bundle(name: str, out: Path) -> list[str]:
 
 
 def release(name: str) -> list[Path]:
-    """Regenerate the student files (template, notebooks, answers sheet, oracle values) from the reference."""
+    """Regenerate the student files (template, notebooks, answers sheet, oracle values) from the reference, then
+    the named mistakes' answers that diagnoses compare with (`hidden/mistakes.json`, with a `mistakes.toml`)."""
     from autograder.authoring.release import write_release  # noqa: PLC0415 (nbformat)
+    from autograder.mutation.diagnoses import write_store  # noqa: PLC0415
 
-    return write_release(get_assignment(name))
+    assignment = get_assignment(name)
+    return write_release(assignment) + write_store(assignment)
 
 
 def stale(name: str) -> list[Path]:
-    """Generated files that no longer match the reference."""
+    """Generated files that no longer match the reference (the named mistakes' answers recorded again to compare)."""
     from autograder.authoring.release import stale_files  # noqa: PLC0415
+    from autograder.mutation.diagnoses import stale_store  # noqa: PLC0415
 
-    return stale_files(get_assignment(name))
+    assignment = get_assignment(name)
+    return stale_files(assignment) + stale_store(assignment)
 
 
 def leaks(name: str) -> list:

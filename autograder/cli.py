@@ -216,7 +216,8 @@ def merge_manual_cmd(review, out_dir, no_auto_zero):
 @click.argument("assignment", required=False)
 @click.option("--check", "check_only", is_flag=True, help="Only report stale templates and tests that leak checked values; exit 1 if any.")
 def release(assignment, check_only):
-    """Regenerate the student files (template .py and .ipynb, answers.md) from the reference.
+    """Regenerate the student files (template .py and .ipynb, answers.md) from the reference, and the answers
+    of the named mistakes that feedback diagnoses from (with a reference/ASSIGNMENT/mistakes.toml).
 
     \b
     Example:
@@ -224,8 +225,8 @@ def release(assignment, check_only):
         autograder release --check
     """
     names = [assignment] if assignment else [a.name for a in api.list_assignments()]
-    stale = {n: api.stale(n) for n in names}
     if check_only:
+        stale = {n: api.stale(n) for n in names}
         leaks = {n: api.leaks(n) for n in names}
         for name, paths in stale.items():
             for path in paths:

@@ -1,7 +1,7 @@
 """Hidden tests that blame the right thing: each typical mistake loses the tests of its concept and no others.
 
 samples/mistakes/<hwN>/ holds a class of typical mistakes per assignment, each the reference with one
-edit, and `mistakes.toml` says per mistake which tests it should lose (see make_mistakes.py). Every
+edit, and `reference/<hwN>/mistakes.toml` says per mistake which tests it should lose (see make_mistakes.py). Every
 mistake is graded here with the public and hidden tests, in this process. A mistake that loses a test
 outside its list, or keeps one inside it, fails; and per assignment the blame precision, the points
 lost inside the listed tests over all points lost, must be at least 95%. The README's table comes from

@@ -506,7 +506,8 @@ def test_lock_down_command_sets_the_modes_run_checks(zips, tmp_path):
     hidden = root / "source" / "assignments" / "hw2" / "hidden"
     assert hidden.stat().st_mode & 0o777 == 0o700
     assert {p.name: p.stat().st_mode & 0o777 for p in hidden.iterdir()} == {"test_hidden.py": 0o600,
-                                                                            "oracles.json": 0o600}
+                                                                            "oracles.json": 0o600,
+                                                                            "mistakes.json": 0o600}
     if os.geteuid() == 0:
         assert {p.stat().st_uid for p in [hidden, *hidden.iterdir()]} == {0}
     assert all(f.stat().st_mode & 0o022 == 0 for f in (root / "submission", root / "results"))

@@ -22,6 +22,7 @@ class TestOutcome:
     outcome: Outcome
     message: str
     duration_s: float
+    diagnosis: str = ""  # the misconception its answers show, in words (`grading.diagnosis`); "" when none is clear
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.oracles import STORE
 from autograder.grading.protocol import InProcess
 from autograder.grading.submissions import Prepared, read_entry
+from autograder.reports.feedback import diagnosis_sentence
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -199,7 +200,8 @@ def _test_entry(outcome, hint: str, hidden_visibility: str) -> dict:
         "max_score": outcome.max_points,
         "status": "passed" if passed else "failed",
         "visibility": "visible" if outcome.visibility == "public" else hidden_visibility,
-        "output": f"What this test checks: {hint}" if passed else outcome.message,
+        "output": f"What this test checks: {hint}" if passed else "\n".join(
+            [outcome.message, *([diagnosis_sentence(outcome.diagnosis)] if outcome.diagnosis else [])]),
         "tags": [outcome.visibility],
     }
 

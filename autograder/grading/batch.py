@@ -28,6 +28,7 @@ from autograder.core.outfolder import (
 )
 from autograder.core.results import SubmissionResult, WrittenCount
 from autograder.grading.collect import TestSpec, collect
+from autograder.grading.diagnosis import store_path
 from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.oracles import STORE, unstored
 from autograder.grading.planning import record_plan
@@ -84,11 +85,12 @@ class Graded:
 
 
 def tests_key(assignment: Assignment) -> str:
-    """Changes whenever the tests, their points, the probes or the oracles' values change: cached results are then stale."""
+    """Changes whenever the tests, their points, the probes, the oracles' values or the named mistakes' answers
+    (their diagnoses) change: cached results are then stale."""
     h = hashlib.sha256()
     paths = [assignment.root / "assignment.toml", assignment.probes_path,
              *sorted(assignment.public_dir.glob("test_*.py")), *sorted(assignment.hidden_dir.glob("test_*.py")),
-             assignment.public_dir / STORE, assignment.hidden_dir / STORE]
+             assignment.public_dir / STORE, assignment.hidden_dir / STORE, store_path(assignment)]
     for path in paths:
         if path.is_file():
             h.update(path.name.encode() + path.read_bytes())

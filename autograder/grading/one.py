@@ -20,6 +20,7 @@ from autograder.core.errors import GraderFailed
 from autograder.core.results import SubmissionResult
 from autograder.core.status import Status
 from autograder.grading.collect import TestSpec
+from autograder.grading.diagnosis import Watch, load_store
 from autograder.grading.protocol import Channel, Submission
 from autograder.grading.runner import TestRun, not_run, run_tests
 from autograder.grading.submissions import Prepared
@@ -81,9 +82,11 @@ def grade_one(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
 
 def _attempt(assignment: Assignment, specs: list[TestSpec], prepared: Prepared, opener: Opener, slot: int,
              plan) -> tuple[TestRun, str]:
+    store = load_store(assignment)  # named mistakes' answers: compared here, in the grader, never sent
     with opener.channel(workdir_files(prepared), load_request(assignment, prepared), slot, plan) as channel:
+        watch = Watch(channel, store) if store is not None else None
         try:
-            run = run_tests(specs, Submission(channel, assignment.files), channel.deadline)
+            run = run_tests(specs, Submission(watch or channel, assignment.files), channel.deadline, watch)
         except GraderFailed:
             raise
         except Exception as exc:  # the grader's own bug: graded again once, then a row that says so

@@ -108,10 +108,11 @@ def run_reference(assignment: Assignment, specs: list[TestSpec], entry: Prepared
 
 
 @contextlib.contextmanager
-def reference_submission(assignment: Assignment, wrap: Callable = lambda channel: channel) -> Iterator[Submission]:
-    """The reference loaded in this process, as the tests see a submission: for runs that are not a grading
-    (recording the tests' calls, see `planning`). Nothing of it is left behind here."""
-    entry = prepared(assignment)
+def reference_submission(assignment: Assignment, wrap: Callable = lambda channel: channel,
+                         entry: Prepared | None = None) -> Iterator[Submission]:
+    """The reference (or `entry`, a mistake made from it) loaded in this process, as the tests see a submission:
+    for runs that are not a grading (recording the tests' calls, see `planning`). Nothing of it is left behind here."""
+    entry = entry or prepared(assignment)
     with restored_state(assignment.files), \
             InProcess(wrap).channel(workdir_files(entry), load_request(assignment, entry)) as channel:
         yield Submission(channel, assignment.files)

@@ -60,9 +60,10 @@ def run_case(spec: TestSpec, case: Case, submission: Submission) -> tuple[bool, 
     return True, None
 
 
-def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None) -> TestOutcome:
+def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = None, watch=None) -> TestOutcome:
     """Run every case of one test; points are shared equally among its cases. A test none of whose cases ran
-    (the submission's time was used up first) is `NOT_RUN`, never a failure."""
+    (the submission's time was used up first) is `NOT_RUN`, never a failure. `watch` (a `diagnosis.Watch`
+    around the submission's channel) is told where each case begins."""
     start = time.perf_counter()
     if spec.skip is not None:
         return TestOutcome(spec.name, spec.visibility, 0.0, spec.points, SKIPPED, spec.skip, 0.0)
@@ -71,6 +72,8 @@ def run_spec(spec: TestSpec, submission: Submission, deadline: float | None = No
     for case in spec.cases:
         if deadline is not None and time.monotonic() > deadline:
             break
+        if watch is not None:
+            watch.begin(spec.name, case.id)
         ok, exc = run_case(spec, case, submission)
         if isinstance(exc, TimeUsedUp):
             break
@@ -94,13 +97,15 @@ def not_run(specs: list[TestSpec], message: str) -> tuple[TestOutcome, ...]:
     return tuple(TestOutcome(s.name, s.visibility, 0.0, s.points, NOT_RUN, message, 0.0) for s in specs)
 
 
-def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None) -> TestRun:
-    """Load the submission, then run every test; a load failure fails every test with its reason."""
+def run_tests(specs: list[TestSpec], submission: Submission, deadline: float | None = None, watch=None) -> TestRun:
+    """Load the submission, then run every test; a load failure fails every test with its reason. With a
+    `watch`, each failed test gets the diagnosis its answers give, once all have run."""
     try:
         loaded = submission.functions()
     except SubmissionError as exc:
         return TestRun(exc.status, exc.args[0], not_run(specs, exc.args[0]))
-    outcomes = tuple(run_spec(s, submission, deadline) for s in specs)
+    outcomes = tuple(run_spec(s, submission, deadline, watch) for s in specs)
+    outcomes = watch.diagnosed(outcomes) if watch is not None else outcomes
     if any(o.outcome == NOT_RUN for o in outcomes) and TIME_USED_UP not in submission.timeouts:
         submission.timeouts.append(TIME_USED_UP)
     return TestRun(Status.GRADED, "", outcomes, tuple(str(n)[:400] for n in loaded.get("notes", [])[:50]),

@@ -38,7 +38,7 @@ def _outcome(data, points: dict[str, float]) -> TestOutcome | None:
     if type(data) is not dict or set(data) != OUTCOME_FIELDS:
         return None
     if not (_text(data["test"]) and data["test"] in points and data["visibility"] in (PUBLIC, HIDDEN)
-            and data["outcome"] in _OUTCOMES and _text(data["message"])):
+            and data["outcome"] in _OUTCOMES and _text(data["message"]) and _text(data["diagnosis"])):
         return None
     if not all(_number(data[k]) for k in ("points", "max_points", "duration_s")):
         return None

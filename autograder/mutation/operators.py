@@ -11,6 +11,7 @@ from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
 
 from .report import Mutant
+from .words import in_words
 
 ARITH_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult}
 AUG_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
@@ -259,7 +260,8 @@ def generate_mutants(source: str, filename: str = "<reference>", start_index: in
                 continue
             seen.add(text)
             mutants.append(Mutant(start_index + len(mutants), filename, site.node.lineno, site.node.col_offset,
-                                  site.function, operator, description, text))
+                                  site.function, operator, description, text,
+                                  in_words(operator, site.node, new, site.function)))
     return mutants
 
 

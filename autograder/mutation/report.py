@@ -20,10 +20,12 @@ class Mutant:
     operator: str
     description: str
     source: str = field(repr=False, compare=False)
+    words: str = field(default="", compare=False)  # the change as a student reads it (`words.in_words`), or ''
 
     def to_dict(self) -> dict:
         return {"index": self.index, "file": self.file, "line": self.line, "col": self.col,
-                "function": self.function, "operator": self.operator, "description": self.description}
+                "function": self.function, "operator": self.operator, "description": self.description,
+                "words": self.words}
 
 
 @dataclass(frozen=True)

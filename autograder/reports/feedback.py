@@ -33,6 +33,11 @@ class Written:
     comment: str = ""
 
 
+def diagnosis_sentence(diagnosis: str) -> str:
+    """What a failed test's diagnosis (`TestOutcome.diagnosis`, words of the course) tells the student."""
+    return f"Your answers to this test are what a solution gives in which {diagnosis.rstrip('.')}."
+
+
 def _block(text: str) -> list[str]:
     """A fenced block that the text itself cannot close, without what would move a terminal's cursor."""
     text = terminal_safe(text)
@@ -95,6 +100,8 @@ def feedback_markdown(assignment: Assignment, result: SubmissionResult,
         for o in failed:
             lines.append(f"### `{o.test}`")
             lines += ["", *_block(o.message.strip()), ""]
+            if o.diagnosis:
+                lines += [f"**The mistake your answers show:** {diagnosis_sentence(terminal_safe(o.diagnosis, one_line=True))}", ""]
     timeouts = result.extra.get("timeouts", [])
     if timeouts and result.status == "graded":
         lines += ["## Time limits", "", "Only the tests that ran into these lost their points:", "",

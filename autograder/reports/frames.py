@@ -13,6 +13,7 @@ from autograder.isolation.channel import ENDED, LATE, NOT_RUN, TRUNCATED
 STUDENT_ID, SCORE, MAX_SCORE, STATUS, MESSAGE = "student_id", "score", "max_score", "status", "message"
 DURATION, ISOLATION = "duration_s", "isolation"
 TEST, POINTS, MAX_POINTS, OUTCOME, VISIBILITY = "test", "points", "max_points", "outcome", "visibility"
+DIAGNOSIS = "diagnosis"  # the misconception a failed test's answers show, in words ("" when none is clear)
 WRITTEN_PREFIX = "written:"
 GRADE_COLUMNS = [STUDENT_ID, SCORE, MAX_SCORE, STATUS]
 TEST_COLUMNS = [STUDENT_ID, TEST, POINTS, MAX_POINTS, OUTCOME, MESSAGE, DURATION]
@@ -49,10 +50,10 @@ def tests_frame(results: list[SubmissionResult]) -> pd.DataFrame:
     rows = [
         {STUDENT_ID: r.student_id, TEST: o.test, POINTS: o.points if r.has_score else NAN, MAX_POINTS: o.max_points,
          OUTCOME: o.outcome if r.has_score else NOT_GRADED_OUTCOME, MESSAGE: o.message, DURATION: o.duration_s,
-         VISIBILITY: o.visibility}
+         VISIBILITY: o.visibility, DIAGNOSIS: o.diagnosis if r.has_score else ""}
         for r in sorted(results, key=lambda r: r.student_id) for o in r.outcomes
     ]
-    return pd.DataFrame(rows, columns=TEST_COLUMNS + [VISIBILITY])
+    return pd.DataFrame(rows, columns=TEST_COLUMNS + [VISIBILITY, DIAGNOSIS])
 
 
 PASS_RATE, MEAN_POINTS, GRADED_N, PASSED_N, PARTIAL_N = "pass_rate", "mean_points", "graded", "passed", "partial"

@@ -11,6 +11,7 @@ import sys
 from autograder.core.results import SubmissionResult
 from autograder.core.status import Outcome
 from autograder.core.text import terminal_safe
+from autograder.reports.feedback import diagnosis_sentence
 
 
 def _line(text: str) -> str:
@@ -32,6 +33,8 @@ def format_check(result: SubmissionResult) -> str:
             lines.append(f"{Outcome(o.outcome).mark}  {o.test}  ({o.points:g}/{o.max_points:g})")
             if o.outcome != Outcome.PASSED and o.message:
                 lines.extend(f"      {line}" for line in terminal_safe(o.message).splitlines())
+            if o.outcome != Outcome.PASSED and o.diagnosis:
+                lines.append(f"      {_line(diagnosis_sentence(o.diagnosis))}")
     passed = sum(o.outcome == Outcome.PASSED for o in result.outcomes)
     lines.append(f"{passed}/{len(result.outcomes)} tests passed, {result.score:g}/{result.max_score:g} points"
                  if result.has_score else f"not graded: no score out of {result.max_score:g} points")

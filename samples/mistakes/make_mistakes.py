@@ -1,44 +1,37 @@
 """Write samples/mistakes/<hwN>/<name>.py: per assignment, a class of typical mistakes, each the reference with one edit.
 
-Each assignment's `mistakes.toml` lists its mistakes: the edit (`old` -> `new`, which must occur exactly
-once in the reference), the concept it gets wrong, a description in a student's words, and `loses`, the
-tests it should lose (and no others). tests/test_blame.py grades every class and holds the tests to
-those lists. Run it from the repository's root after changing a reference or a manifest:
+Each assignment's typical mistakes are defined beside its reference, in `reference/<hwN>/mistakes.toml`
+(see `autograder/authoring/mistakes.py`): the edit (`old` -> `new`, which must occur exactly once in the
+reference), the concept it gets wrong, a description in a student's words, and `loses`, the tests it
+should lose (and no others). tests/test_blame.py grades every class and holds the tests to those lists;
+tests/test_diagnose.py grades them as students and counts how many the feedback names. Run it from the
+repository's root after changing a reference or a manifest:
 
     python samples/mistakes/make_mistakes.py
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from autograder.authoring.mistakes import manifest_path, read_manifest, typical_mistakes
+from autograder.core.course import list_assignments
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-MANIFEST = "mistakes.toml"
 
 
-def manifests(folder: Path = HERE) -> dict[str, dict]:
-    """Assignment name -> its mistakes (name -> entry), for every `<name>/mistakes.toml` under `folder`."""
-    return {path.parent.name: tomllib.loads(path.read_text("utf-8")) for path in sorted(folder.glob(f"*/{MANIFEST}"))}
-
-
-def mistake_source(reference: str, old: str, new: str, where: str) -> str:
-    """The reference with `old` replaced by `new`; refused unless `old` occurs exactly once."""
-    if reference.count(old) != 1:
-        raise SystemExit(f"{where}: the reference no longer contains exactly one {old!r}; update {MANIFEST}")
-    return reference.replace(old, new)
+def manifests(course: Path = ROOT) -> dict[str, dict]:
+    """Assignment name -> its mistakes (name -> entry), for every assignment with a `mistakes.toml`."""
+    return {a.name: read_manifest(manifest_path(a)) for a in list_assignments(course) if manifest_path(a).is_file()}
 
 
 def mistake_files(folder: Path = HERE, course: Path = ROOT) -> dict[Path, str]:
     """Path -> text of every mistake file: `<assignment>/<mistake>.py` under `folder`."""
     files = {}
-    for name, mistakes in manifests(folder).items():
-        meta = tomllib.loads((course / "assignments" / name / "assignment.toml").read_text("utf-8"))
-        (submitted,) = meta["files"]  # one file per assignment: a mistake of a multi-file one would be a folder
-        reference = (course / "reference" / name / submitted).read_text("utf-8")
-        for mistake, entry in mistakes.items():
-            files[folder / name / f"{mistake}.py"] = mistake_source(reference, entry["old"], entry["new"],
-                                                                     f"{name}/{mistake}")
+    for assignment in list_assignments(course):
+        for mistake in typical_mistakes(assignment):
+            (submitted,) = mistake.files.values()  # one file per assignment: a mistake of a multi-file one would be a folder
+            files[folder / assignment.name / f"{mistake.name}.py"] = submitted
     return files
 
 
@@ -47,6 +40,7 @@ def main() -> None:
         for stale in folder.glob("*.py"):
             stale.unlink()
     for path, text in mistake_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
     print(f"wrote {len(mistake_files())} mistakes under {HERE}")
 
