@@ -3,9 +3,7 @@ same tests against PostgreSQL where one is reachable (skipped with the reason wh
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from pathlib import Path
 
 import pytest
 
