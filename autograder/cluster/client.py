@@ -21,8 +21,7 @@ import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed
 
 from autograder.cluster.bundle import bundle_of
-from autograder.cluster.worker import Chunk, GradingPlugin, PlanPlugin, WorkerReport, grade_chunk, plan_name, \
-    worker_report
+from autograder.cluster.worker import Chunk, GradingPlugin, PlanPlugin, WorkerReport, grade_chunk, worker_report
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
 from autograder.core.results import SubmissionResult
@@ -56,9 +55,10 @@ class DaskCluster:
         if self.address is None:
             # allowed-failures 1: a chunk whose worker died is tried once more (the scheduler runs here).
             with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-                # No dashboard, and the scheduler's own HTTP routes on a free port of the loopback only.
+                # No dashboard, and the scheduler's own HTTP routes on a free port of the loopback only; the workers'
+            # logs kept quiet: the run's summary says what happened (a worker that ended, one that cannot grade).
                 local = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
-                                     host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                     host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             return local, Client(local, set_as_default=False)
         try:
@@ -86,6 +86,7 @@ class DaskGraders:
         self._failure: BaseException | None = None
         self.reports: dict[str, WorkerReport] = {}  # by worker address: those at the start, and every one heard
         self.alone = 0  # submissions graded again alone after their chunk's worker died
+        self._plugins: list[str] = []  # the names of this run's plugins, as registered
 
     def launch(self) -> None:
         """Start (or reach) the cluster and its workers' sandboxes in the background."""
@@ -97,7 +98,7 @@ class DaskGraders:
         try:
             self._local, self.client = self.cluster.connect()
             plugin = GradingPlugin(self.run, bundle_of(self.assignment), self.sandboxing)
-            self.client.register_plugin(plugin, name=self.run)  # re-raises the first worker's failure
+            self._register(plugin)  # re-raises the first worker's failure
             self._hear(r for r in self.client.run(worker_report, self.run).values() if r is not None)
         except BaseException as exc:  # noqa: BLE001 (raised by __enter__, in the caller's thread)
             self._failure = exc
@@ -122,14 +123,20 @@ class DaskGraders:
         if self._thread is not None and self._thread.is_alive():
             self._thread.join()
         if self.client is not None:
-            for name in (plan_name(self.run), self.run):
-                with contextlib.suppress(Exception):  # not registered (yet), or the cluster is gone
+            for name in reversed(self._plugins):
+                with contextlib.suppress(Exception):  # the cluster is gone
                     self.client.unregister_worker_plugin(name)
+            self._plugins.clear()
             self.client.close()
             self.client = None
         if self._local is not None:
             self._local.close()
             self._local = None
+
+    def _register(self, plugin) -> None:
+        """Register `plugin` on every worker, now and joining later; unregistered (torn down) by `close`."""
+        self._plugins.append(plugin.name)  # kept by the scheduler even where a worker's setup fails
+        self.client.register_plugin(plugin, name=plugin.name)
 
     def _hear(self, reports: Iterable[WorkerReport]) -> None:
         for report in reports:
@@ -156,7 +163,7 @@ class DaskGraders:
 
     def grade(self, specs: list[TestSpec], plan, todo: list[Prepared]) -> Iterator[SubmissionResult]:
         """Every submission's result, chunk by chunk as they come back; then those graded again alone."""
-        self.client.register_plugin(PlanPlugin(self.run, plan), name=plan_name(self.run))
+        self._register(PlanPlugin(self.run, plan))
         slots = sum(self.client.nthreads().values()) or 1
         again: list[Prepared] = []
         for chunk, outcome in self._run(chunks(todo, slots), in_flight=2 * slots):

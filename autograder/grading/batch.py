@@ -116,19 +116,19 @@ def grade_prepared(assignment: Assignment, prepared: list[Prepared], out_dir: Pa
 
     Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
     unless `allow_partial` or `isolate=False`; on a cluster, where any worker's host does."""
-    graders = _graders(assignment, prepared, options)
+    key, cache_dir = tests_key(assignment), out_dir / RESULTS_DIR
+    done = {p.student_id: r for p in prepared if (r := load_saved(cache_dir, assignment, key, p.student_id, p.digest))}
+    todo = [p for p in prepared if p.student_id not in done]
+    graders = _graders(assignment, todo, options)
     # The zygote (or the cluster's workers) warm up (torch: about 2 s) while the tests are collected and the
-    # plan recorded here (the grader imports torch too): both at once on two cores. Killed if nothing needs grading.
-    if any(p.ok for p in prepared):
+    # plan recorded here (the grader imports torch too): both at once on two cores.
+    if any(p.ok for p in todo):
         graders.launch()
     try:
         specs: list[TestSpec] = collect(assignment)
         notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
                       f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
                       for path in unstored(assignment.root))
-        key, cache_dir = tests_key(assignment), out_dir / RESULTS_DIR
-        done = {p.student_id: r for p in prepared if (r := load_saved(cache_dir, assignment, key, p.student_id, p.digest))}
-        todo = [p for p in prepared if p.student_id not in done]
         if on_start:
             on_start(len(todo), len(done))
         warning = ""
@@ -150,10 +150,10 @@ def grade_prepared(assignment: Assignment, prepared: list[Prepared], out_dir: Pa
     return Graded(results, len(prepared) - len(todo), warning, notes + left_out, len(kept), dropped)
 
 
-def _graders(assignment: Assignment, prepared: list[Prepared], options: GradeOptions) -> Graders:
-    """Where this run grades: the options' cluster, else one sandbox here with `jobs` slots (or `scheduler`'s)."""
+def _graders(assignment: Assignment, todo: list[Prepared], options: GradeOptions) -> Graders:
+    """Where this run grades `todo`: the options' cluster, else one sandbox here with `jobs` slots (or `scheduler`'s)."""
     sandboxing = Sandboxing(options.limits, options.isolate, options.allow_partial,
-                            notebooks=any(p.cells is not None for p in prepared))
+                            notebooks=any(p.cells is not None for p in todo))
     if options.cluster is not None:
         return options.cluster.graders(assignment, sandboxing)
     return LocalGraders(assignment, sandboxing, options.scheduler or LocalScheduler(options.jobs))
