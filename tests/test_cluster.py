@@ -93,13 +93,16 @@ def test_a_worker_gets_the_tests_oracles_and_metadata_never_the_reference(toy_co
         unpack(type(bundle)("toy", {"../escape.py": "x"}), tmp_path)
 
 
-def test_chunks_keep_every_slot_busy_and_every_submission_once():
+def test_chunks_shrink_to_single_submissions_and_hold_every_submission_once():
     items = list(range(200))
     for slots in (1, 4, 40):
-        parts = chunks(items, slots)
+        parts = list(chunks(items, slots))
         assert [i for part in parts for i in part] == items
-        assert len(parts) >= min(len(items), 4 * slots) or max(map(len, parts)) == 16
-    assert chunks(items[:3], 4) == [[0], [1], [2]]
+        sizes = [len(part) for part in parts]
+        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 16 and sizes[-4 * slots:] == [1] * min(
+            len(items), 4 * slots)
+    assert len(list(chunks(items, 4))) < len(items) / 3  # far from a task per submission
+    assert list(chunks(list(range(10_000)), 40))[0] == list(range(16))
 
 
 # -- usage ------------------------------------------------------------------------------------------------------

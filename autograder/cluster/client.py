@@ -123,7 +123,8 @@ class DaskGraders:
         if self._thread is not None and self._thread.is_alive():
             self._thread.join()
         if self.client is not None:
-            for name in reversed(self._plugins):
+            # A LocalCluster's workers tear the plugins down as they close; a shared cluster's stay: unregister.
+            for name in reversed(self._plugins if self._local is None else []):
                 with contextlib.suppress(Exception):  # the cluster is gone
                     self.client.unregister_worker_plugin(name)
             self._plugins.clear()
@@ -215,8 +216,12 @@ class DaskGraders:
             yield result_of(item, failed_twice(specs, why))
 
 
-def chunks(items: list[Prepared], slots: int) -> list[list[Prepared]]:
-    """`items` in order, in chunks of about a quarter of each slot's share (1 to MAX_CHUNK): enough chunks to
-    keep every slot busy to the end, few enough that the scheduler's cost per task does not count."""
-    size = max(1, min(MAX_CHUNK, len(items) // (4 * slots)))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def chunks(items: list[Prepared], slots: int) -> Iterator[list[Prepared]]:
+    """`items` in order, in chunks of a quarter of each slot's share of what remains (1 to MAX_CHUNK): large
+    while much remains (few tasks for the scheduler), single submissions at the end (no slot idles while
+    another finishes a long chunk). Made as they are sent."""
+    start = 0
+    while start < len(items):
+        size = max(1, min(MAX_CHUNK, (len(items) - start) // (4 * slots)))
+        yield items[start:start + size]
+        start += size
