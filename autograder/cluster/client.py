@@ -53,13 +53,7 @@ class DaskCluster:
     def connect(self) -> tuple[LocalCluster | None, Client]:
         """A client of the cluster (and the LocalCluster it started, to be closed with it)."""
         if self.address is None:
-            # allowed-failures 1: a chunk whose worker died is tried once more (the scheduler runs here).
-            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-                # No dashboard, and the scheduler's own HTTP routes on a free port of the loopback only; the workers'
-            # logs kept quiet: the run's summary says what happened (a worker that ended, one that cannot grade).
-                local = LocalCluster(n_workers=self.workers, threads_per_worker=self.threads, processes=True,
-                                     host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
-                                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+            local = _local_cluster(self.workers, self.threads)
             return local, Client(local, set_as_default=False)
         try:
             client = Client(self.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
@@ -72,6 +66,15 @@ class DaskCluster:
             raise AutograderError(f"--cluster {self.address}: no worker joined the scheduler within "
                                   f"{WORKERS_TIMEOUT_S} s (start one with `dask worker {self.address}`)") from None
         return None, client
+
+
+def _local_cluster(workers: int, threads: int) -> LocalCluster:
+    """`workers` processes here, on the loopback: no dashboard (the scheduler's own HTTP routes on a free port),
+    quiet logs (the run's summary says what happened), and a chunk whose worker died tried once more."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # the scheduler runs in this process
+        return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True, host="127.0.0.1",
+                            dashboard_address=None, silence_logs=logging.CRITICAL,
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
 
 
 class DaskGraders:
