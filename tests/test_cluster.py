@@ -68,6 +68,7 @@ class Watched(DaskCluster):
 
     def connect(self):
         local, self.client = super().connect()
+        self.local = local
         for plugin in self.plugins:
             self.client.register_plugin(plugin, name=type(plugin).__name__)
         return local, self.client
@@ -268,6 +269,23 @@ def test_a_killed_client_run_again_grades_only_what_is_missing(local_run, tmp_pa
     resumed = api.grade_batch("toy", subs, out, limits=LIMITS, cluster=cluster_for("local:2"),
                               on_start=lambda todo, done: started.append((todo, done)))
     assert started == [(len(CLASS) - saved, saved)] and resumed.reused == saved
+    same_grades(out, local)
+
+
+def test_a_cluster_left_without_workers_stops_the_run_instead_of_waiting_forever(local_run, tmp_path, monkeypatch):
+    from autograder.cluster import client
+
+    subs, local = local_run
+    monkeypatch.setattr(client, "WORKERS_TIMEOUT_S", 3)
+    monkeypatch.setattr(client, "POLL_S", 0.5)
+    cluster, out = Watched(), tmp_path / "cluster"
+    gone = lambda result: cluster.local.scale(0)  # noqa: E731 (every worker closed, none to come back)
+    with pytest.raises(AutograderError, match=r"no Dask worker left for 3 s .* the same command, run again, grades"):
+        api.grade_batch("toy", subs, out, limits=LIMITS, cluster=cluster, on_result=gone)
+    saved = len(list((out / RESULTS_DIR).glob("*.json")))
+    assert 1 <= saved < len(CLASS)
+    resumed = api.grade_batch("toy", subs, out, limits=LIMITS, cluster=cluster_for("local:2"))
+    assert resumed.reused == saved
     same_grades(out, local)
 
 

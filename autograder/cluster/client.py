@@ -14,11 +14,12 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 import uuid
 from typing import Iterable, Iterator
 
 import dask
-from distributed import Client, KilledWorker, LocalCluster, as_completed
+from distributed import Client, KilledWorker, LocalCluster, wait
 
 from autograder.cluster.bundle import bundle_of
 from autograder.cluster.worker import Chunk, GradingPlugin, PlanPlugin, WorkerReport, grade_chunk, worker_report
@@ -33,7 +34,8 @@ from autograder.grading.submissions import Prepared
 LOCAL_THREADS = 2  # per worker of local:N: one submission's tests run here while the other's code runs
 MAX_CHUNK = 16  # submissions per task, at most: few enough that a dead worker costs little
 CONNECT_TIMEOUT_S = 15
-WORKERS_TIMEOUT_S = 120  # how long a run waits for its first worker to join a scheduler
+WORKERS_TIMEOUT_S = 120  # how long a run waits for a first worker to join, or for one when none is left
+POLL_S = 2  # how often a run waiting for results checks that the cluster still has a worker
 KILLED_ALONE = ("the Dask worker grading it ended each time it was tried, also when it was graded alone "
                 "(killed, out of memory, or a fault of the grader)")
 
@@ -182,30 +184,49 @@ class DaskGraders:
 
     def _run(self, todo: Iterable[list[Prepared]], in_flight: int) -> Iterator[tuple[list[Prepared], object]]:
         """(chunk, its `Chunk` or the exception it ended with) as each completes, `in_flight` sent ahead."""
-        waiting, pending, done = iter(todo), {}, as_completed(loop=self.client.loop)
+        waiting, pending = iter(todo), {}
 
         def send(chunk: list[Prepared]) -> None:
             future = self.client.submit(grade_chunk, self.run, chunk, retries=1, pure=False,
                                         key=f"{self.run}-{uuid.uuid4().hex[:12]}")
-            pending[future.key] = chunk
-            done.add(future)
+            pending[future] = chunk
 
         for chunk in itertools.islice(waiting, in_flight):
             send(chunk)
         try:
-            for future in done:
-                chunk = pending.pop(future.key)
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 (a worker died, or the task raised twice)
-                    outcome = exc
-                future.release()
-                for following in itertools.islice(waiting, 1):
-                    send(following)
-                yield chunk, outcome
+            while pending:
+                for future in self._first_done(list(pending)):
+                    chunk = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # noqa: BLE001 (a worker died, or the task raised twice)
+                        outcome = exc
+                    future.release()
+                    for following in itertools.islice(waiting, 1):
+                        send(following)
+                    yield chunk, outcome
         finally:
-            for future in list(done.futures):  # the caller stopped early (interrupted): nothing more to grade
+            for future in pending:  # the caller stopped early (interrupted, no worker left): nothing more to grade
                 future.cancel()
+
+    def _first_done(self, futures: list) -> set:
+        """Those of `futures` that are done, once one is. `AutograderError` when the cluster has had no worker
+        for WORKERS_TIMEOUT_S (every worker gone, or none could start again): a run never waits forever."""
+        alone_since = None
+        while True:
+            try:
+                with self.client.as_current():  # `wait` asks for the current client; this run's is not the default
+                    return wait(futures, timeout=POLL_S, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                if self.client.nthreads():
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > WORKERS_TIMEOUT_S:
+                    raise AutograderError(
+                        f"--cluster {self.cluster}: no Dask worker left for {WORKERS_TIMEOUT_S} s (they ended, or "
+                        f"could not start again: see their logs); the results so far are saved, and the same "
+                        f"command, run again, grades the rest") from None
 
     def _results(self, chunk: list[Prepared], outcome, specs: list[TestSpec],
                  killed: str = "") -> Iterator[SubmissionResult]:
