@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
-# The tests of isolation: what .ci/run runs again as an ordinary user.
-ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py
+# The tests of isolation (the cluster's too: each worker starts a sandbox of its own): what .ci/run runs
+# again as an ordinary user.
+ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py tests/test_cluster.py
 
 .PHONY: setup demo test test-isolation clean
 
