@@ -9,9 +9,10 @@ STAMP := $(VENV)/.installed
 OUT ?= out/sample-class
 SERVICE ?= out/service
 ROSTER ?= samples/roster.csv
-# The tests of isolation, and the service's API that relies on it: what .ci/run runs again as an ordinary user.
+# The tests of isolation (the cluster's too: each worker starts a sandbox of its own), and the service's API
+# that relies on it: what .ci/run runs again as an ordinary user.
 ISOLATION_TESTS := tests/test_attacks.py tests/test_isolation.py tests/test_sandbox.py tests/test_cgroups.py \
-	tests/test_service_api.py
+	tests/test_cluster.py tests/test_service_api.py
 
 .PHONY: setup demo serve test test-isolation clean
 
@@ -21,7 +22,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[test,similarity,service]"
+	$(BIN)/pip install --quiet -e ".[test,similarity,service,cluster]"
 	touch $(STAMP)
 
 # The sample class holds entries that cannot be graded on purpose (a syntax error, a file that is not

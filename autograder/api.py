@@ -74,12 +74,19 @@ def limits_for(timeout: float = 10.0, total_timeout: float = 60.0, memory_mb: in
 
 def grade(name: str, submissions: Path, out_dir: Path, *, roster: Path | None = None, jobs: int = 2,
           timeout: float = 10.0, total_timeout: float = 60.0, memory_mb: int = 1024, replace: bool = False,
-          allow_partial: bool = False, similarity: bool = False, on_start: Callable | None = None,
+          allow_partial: bool = False, similarity: bool = False, cluster: str | None = None,
+          on_start: Callable | None = None,
           on_result: Callable | None = None):
     """`autograder grade`: a folder of submissions, or a Canvas or Moodle download with its roster, into
-    `out_dir`. Returns (the batch, the download's import or None)."""
+    `out_dir`; on this machine, or on the Dask cluster `cluster` names (`local:N`, `tcp://HOST:PORT`; see
+    `autograder.cluster`). Returns (the batch, the download's import or None)."""
+    where = None
+    if cluster is not None:
+        from autograder.cluster import cluster_for  # noqa: PLC0415 (Dask: an optional extra)
+
+        where = cluster_for(cluster)
     options = GradeOptions(jobs=jobs, limits=limits_for(timeout, total_timeout, memory_mb), replace=replace,
-                           allow_partial=allow_partial)
+                           allow_partial=allow_partial, cluster=where)
     if is_download(submissions, roster):
         return grade_download(name, submissions, out_dir, roster, options, on_start=on_start, on_result=on_result,
                               similarity=similarity)
@@ -108,7 +115,7 @@ def grade_batch(name: str, submissions: Path, out_dir: Path, options: GradeOptio
                 similarity: bool = False, **option_values) -> BatchResult:
     """Grade every submission in `submissions` into `out_dir` and write the reports, holding `out_dir` for the
     whole run (`extra_files`, written there too, by name). `options` (or its fields as keywords: jobs, limits,
-    isolate, allow_partial, replace, scheduler); `entry_notes`: what a download's import learnt of entries;
+    isolate, allow_partial, replace, scheduler, cluster); `entry_notes`: what a download's import learnt of entries;
     `shown_as`: how the command line named the submissions, for messages (a download's zip and roster);
     `similarity`: also compare the submissions pairwise (similarity.csv, similarity.html, a section of report.html).
     A folder of another assignment's work is a usage error before `out_dir` is touched."""

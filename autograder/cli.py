@@ -121,8 +121,12 @@ def check(assignment, path, hidden, in_process):
 @click.option("--similarity", is_flag=True,
               help="Also compare the submissions pairwise, as `autograder similarity` does: similarity.csv, "
                    "similarity.html, and a section of report.html.")
+@click.option("--cluster", metavar="local:N|tcp://HOST:PORT",
+              help="Grade on Dask workers: N worker processes here, or those of a running Dask scheduler, each "
+                   "with a sandbox of its own and one slot per thread (local:N: 2 each; --jobs is not used). Needs "
+                   "pip install \"backprop-autograder[cluster]\"; see docs/cluster.md.")
 def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory_mb, roster, replace, allow_partial,
-          similarity):
+          similarity, cluster):
     """Grade every submission in SUBMISSIONS with the hidden and public tests.
 
     SUBMISSIONS holds one entry per student, named by the student's id: a
@@ -141,11 +145,13 @@ def grade(assignment, submissions, out_dir, jobs, timeout, total_timeout, memory
     Example:
         autograder grade hw2 submissions/ --out grades/ --jobs 3
         autograder grade hw2 canvas_download.zip --roster roster.csv --out grades/
+        autograder grade hw3 submissions/ --out grades/ --cluster local:2
     """
     with progress_bar() as bar:
         batch, imported = api.grade(assignment, submissions, out_dir, roster=roster, jobs=jobs, timeout=timeout,
                                     total_timeout=total_timeout, memory_mb=memory_mb, replace=replace,
-                                    allow_partial=allow_partial, similarity=similarity, on_start=bar.start,
+                                    allow_partial=allow_partial, similarity=similarity, cluster=cluster,
+                                    on_start=bar.start,
                                     on_result=bar.update)
     if imported is not None:
         click.echo(terminal_safe(imported.summary()))  # names and file names from the download

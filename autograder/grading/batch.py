@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 from autograder.core.course import Assignment
 from autograder.core.errors import AutograderError
@@ -29,10 +29,9 @@ from autograder.core.outfolder import (
 from autograder.core.results import SubmissionResult, WrittenCount
 from autograder.grading.collect import TestSpec, collect
 from autograder.grading.diagnosis import store_path
-from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.oracles import STORE, unstored
 from autograder.grading.planning import record_plan
-from autograder.grading.scheduling import LocalScheduler, Scheduler
+from autograder.grading.scheduling import Cluster, Graders, LocalGraders, LocalScheduler, Sandboxing, Scheduler
 from autograder.grading.store import drop_saved, earlier_results, load_saved, result_to_json
 from autograder.grading.submissions import EntryNotes, Prepared, discover, read_entry
 from autograder.isolation.sandbox import Limits
@@ -62,7 +61,8 @@ class BatchResult:
 @dataclass(frozen=True)
 class GradeOptions:
     """How a class is graded: slots at once, each submission's limits, isolation (see `sandbox.Sandbox`:
-    `allow_partial` for trusted code), and whether the rows of students not in this folder are dropped."""
+    `allow_partial` for trusted code), whether the rows of students not in this folder are dropped, and where:
+    this machine (`jobs` slots, or `scheduler`'s), or a `cluster`'s workers (`autograder.cluster`)."""
 
     jobs: int = 2
     limits: Limits = Limits()
@@ -70,6 +70,7 @@ class GradeOptions:
     allow_partial: bool = False
     replace: bool = False
     scheduler: Scheduler | None = None
+    cluster: Cluster | None = None
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,21 @@ class Graded:
     dropped: tuple[str, ...]
 
 
-def tests_key(assignment: Assignment) -> str:
-    """Changes whenever the tests, their points, the probes, the oracles' values or the named mistakes' answers
-    (their diagnoses) change: cached results are then stale."""
-    h = hashlib.sha256()
+def grading_files(assignment: Assignment) -> list[Path]:
+    """The files of the assignment that grading reads (the plan aside, which runs the reference): its metadata,
+    probes, tests, stored oracle values and the named mistakes' answers (their diagnoses). What a cluster's
+    workers receive; what `tests_key` hashes."""
     paths = [assignment.root / "assignment.toml", assignment.probes_path,
              *sorted(assignment.public_dir.glob("test_*.py")), *sorted(assignment.hidden_dir.glob("test_*.py")),
              assignment.public_dir / STORE, assignment.hidden_dir / STORE, store_path(assignment)]
-    for path in paths:
-        if path.is_file():
-            h.update(path.name.encode() + path.read_bytes())
+    return [path for path in paths if path.is_file()]
+
+
+def tests_key(assignment: Assignment) -> str:
+    """Changes whenever the files grading reads change (`grading_files`): cached results are then stale."""
+    h = hashlib.sha256()
+    for path in grading_files(assignment):
+        h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -112,52 +118,48 @@ def grade_prepared(assignment: Assignment, prepared: list[Prepared], out_dir: Pa
     and gather every row of the report: this folder's, and those OUT held of other students (`replace`: dropped).
 
     Refuses (`AutograderError`, before anything runs) where the machine allows only partial isolation,
-    unless `allow_partial` or `isolate=False`."""
-    scheduler = options.scheduler or LocalScheduler(options.jobs)
-    # The zygote warms up (imports torch, about 2 s) while the tests are collected here (the grader
-    # imports torch too): both at once on two cores. If nothing turns out to need grading, it is killed.
-    sandbox = sandbox_for(assignment, options.limits, scheduler.jobs, isolate=options.isolate,
-                          notebooks=any(p.cells is not None for p in prepared), allow_partial=options.allow_partial)
-    if any(p.ok for p in prepared):
-        sandbox.launch()
+    unless `allow_partial` or `isolate=False`; on a cluster, where any worker's host does."""
+    key, cache_dir = tests_key(assignment), out_dir / RESULTS_DIR
+    done = {p.student_id: r for p in prepared if (r := load_saved(cache_dir, assignment, key, p.student_id, p.digest))}
+    todo = [p for p in prepared if p.student_id not in done]
+    graders = _graders(assignment, todo, options)
+    # The zygote (or the cluster's workers) warm up (torch: about 2 s) while the tests are collected and the
+    # plan recorded here (the grader imports torch too): both at once on two cores.
+    if any(p.ok for p in todo):
+        graders.launch()
     try:
         specs: list[TestSpec] = collect(assignment)
         notes = tuple(f"{path.relative_to(assignment.root)} changed since its oracle values were stored: they are "
                       f"computed in this run (slower); `autograder release {assignment.name}` stores them again"
                       for path in unstored(assignment.root))
-        key, cache_dir = tests_key(assignment), out_dir / RESULTS_DIR
-        done = {p.student_id: r for p in prepared if (r := load_saved(cache_dir, assignment, key, p.student_id, p.digest))}
-        todo = [p for p in prepared if p.student_id not in done]
         if on_start:
             on_start(len(todo), len(done))
         warning = ""
         if todo:
-            with sandbox:
-                warning = sandbox.warning
-                notes += (f"isolation: {sandbox.label}", *sandbox.notes)
-                for result in _grade_all(assignment, specs, todo, sandbox, scheduler):
+            # The tests' calls that depend on no answer, sent ahead to each submission in one message.
+            plan = record_plan(assignment, specs) if any(p.ok for p in todo) else None
+            with graders:
+                for result in graders.grade(specs, plan, todo):
                     atomic_write(cache_dir / f"{result.student_id}.json", result_to_json(result, key))
                     done[result.student_id] = result
                     if on_result:
                         on_result(result)
+                warning, notes = graders.warning, notes + graders.notes
     finally:
-        sandbox.close()  # safe twice
+        graders.close()  # safe twice
     warning = _remember_warning(out_dir, warning, graded_now=bool(todo))
     kept, dropped, left_out = _earlier(cache_dir, assignment, key, {p.student_id for p in prepared}, options.replace)
     results = sorted([done[p.student_id] for p in prepared] + kept, key=lambda r: r.student_id)
     return Graded(results, len(prepared) - len(todo), warning, notes + left_out, len(kept), dropped)
 
 
-def _grade_all(assignment: Assignment, specs: list[TestSpec], todo: list[Prepared], sandbox,
-               scheduler: Scheduler) -> Iterator[SubmissionResult]:
-    """Each submission's result as it finishes, `scheduler.jobs` at a time."""
-    # The tests' calls that depend on no answer, sent ahead to each submission in one message.
-    plan = record_plan(assignment, specs) if any(p.ok for p in todo) else None
-
-    def grade(slot: int, item: Prepared) -> SubmissionResult:
-        return grade_one(assignment, specs, item, sandbox, slot, plan)
-
-    return scheduler.map(grade, todo)
+def _graders(assignment: Assignment, todo: list[Prepared], options: GradeOptions) -> Graders:
+    """Where this run grades `todo`: the options' cluster, else one sandbox here with `jobs` slots (or `scheduler`'s)."""
+    sandboxing = Sandboxing(options.limits, options.isolate, options.allow_partial,
+                            notebooks=any(p.cells is not None for p in todo))
+    if options.cluster is not None:
+        return options.cluster.graders(assignment, sandboxing)
+    return LocalGraders(assignment, sandboxing, options.scheduler or LocalScheduler(options.jobs))
 
 
 def _earlier(cache_dir: Path, assignment: Assignment, key: str, here: set[str],

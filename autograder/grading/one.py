@@ -75,9 +75,14 @@ def grade_one(assignment: Assignment, specs: list[TestSpec], prepared: Prepared,
                 opener.recover(slot)
                 run, output = _attempt(assignment, specs, prepared, opener, slot, plan)
             except GraderFailed as exc:
-                run, output = TestRun(Status.GRADER_ERROR, f"the grader failed twice: {exc}",
-                                      not_run(specs, "not graded: the grader failed; tell your instructor")), ""
+                run, output = failed_twice(specs, str(exc)), ""
     return result_of(prepared, run, output, round(time.perf_counter() - start, 6), opener.isolation)
+
+
+def failed_twice(specs: list[TestSpec], why: str) -> TestRun:
+    """The run of a submission the grader failed to grade, once more alone too: no score, and a row that says why."""
+    return TestRun(Status.GRADER_ERROR, f"the grader failed twice: {why}",
+                   not_run(specs, "not graded: the grader failed; tell your instructor"))
 
 
 def _attempt(assignment: Assignment, specs: list[TestSpec], prepared: Prepared, opener: Opener, slot: int,
