@@ -79,9 +79,9 @@ def test_a_worker_gets_the_tests_oracles_and_metadata_never_the_reference(toy_co
     assignment = get_assignment("toy")
     bundle = bundle_of(assignment)
     assert sorted(bundle.files) == ["assignment.toml", "hidden/test_hidden.py", "public/test_public.py"]
-    hw5 = get_assignment("hw5", ROOT)  # the course's own: probes and stored oracle values too
-    assert sorted(bundle_of(hw5).files) == ["assignment.toml", "hidden/oracles.json", "hidden/test_hidden.py",
-                                            "probes.py", "public/test_public.py"]
+    hw5 = get_assignment("hw5", ROOT)  # the course's own: probes, stored oracle values and mistakes' answers too
+    assert sorted(bundle_of(hw5).files) == ["assignment.toml", "hidden/mistakes.json", "hidden/oracles.json",
+                                            "hidden/test_hidden.py", "probes.py", "public/test_public.py"]
     reference = (toy_course / "reference" / "toy" / "toy.py").read_text()
     assert not any("return x * square(x)" in text for text in bundle.files.values()) and "x * square(x)" in reference
     unpacked = unpack(bundle, tmp_path)
