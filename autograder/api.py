@@ -41,7 +41,7 @@ from autograder.grading.submissions import EntryNotes, read_entry
 from autograder.grading.wrongfolder import refuse_other_assignment
 from autograder.isolation.sandbox import Limits
 
-__all__ = ["bundle", "check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks",
+__all__ = ["bundle", "bundle_zip", "check", "export", "grade", "grade_batch", "grade_download", "gradescope_zip", "leaks",
            "limits_for", "list_assignments", "merge_manual", "mutate", "release", "similarity", "stale"]
 
 
@@ -270,6 +270,13 @@ def bundle(name: str, out: Path) -> list[str]:
     from autograder.authoring.bundle import write_bundle  # noqa: PLC0415
 
     return write_bundle(get_assignment(name), out)
+
+
+def bundle_zip(name: str) -> bytes:
+    """The same bundle as a zip's bytes (`<name>-bundle/...`), for a download."""
+    from autograder.authoring.bundle import bundle_zip as zipped  # noqa: PLC0415
+
+    return zipped(get_assignment(name))
 
 
 def release(name: str) -> list[Path]:

@@ -78,7 +78,7 @@ def test_a_student_hands_in_and_the_instructor_grades_and_releases(tmp_path, bro
         assert "Late policy" in browser.page_source and "Deadline" in browser.page_source
         shot(browser, "student-assignment")
         browser.find_element(By.PARTIAL_LINK_TEXT, "Download the assignment").click()
-        assert downloaded(browser.downloads, "hw2.zip").stat().st_size > 1000
+        assert downloaded(browser.downloads, "hw2-bundle.zip").stat().st_size > 1000
 
         browser.find_element(By.ID, "file").send_keys(str(ROOT / "samples/hw2/mistake_update_sign_flipped.py"))
         browser.find_element(By.ID, "submit").click()

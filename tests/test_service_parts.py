@@ -21,7 +21,7 @@ from servicekit import ROOT, read_tokens, write_roster  # noqa: E402
 from autograder.core.course import get_assignment  # noqa: E402
 from autograder.core.errors import AutograderError  # noqa: E402
 from autograder.core.latepolicy import LatePolicy  # noqa: E402
-from autograder.service import bundle, intake, tokens  # noqa: E402
+from autograder.service import intake, tokens  # noqa: E402
 from autograder.service.config import RateLimit, parse_rate_limit  # noqa: E402
 from autograder.service.pool import FairQueue  # noqa: E402
 from autograder.service.server import RedactTokens  # noqa: E402
@@ -176,16 +176,22 @@ def test_a_database_that_cannot_be_opened_is_a_usage_error(tmp_path):
         open_database(f"sqlite:///{tmp_path}/missing/folder/x.db")
 
 
-def test_the_bundle_holds_the_template_and_public_tests_never_the_reference_or_hidden_tests():
+def test_the_download_is_the_student_bundle_never_the_reference_or_hidden_tests():
+    """What a student downloads from the service is `autograder bundle`'s zip (tests/test_bundle.py checks its
+    contents line by line): the work folder, the public tests, the marker `check` looks for."""
     from io import BytesIO
 
-    names = set(zipfile.ZipFile(BytesIO(bundle.student_bundle(HW2))).namelist())
-    assert {"hw2/backprop.py", "hw2/backprop.ipynb", "hw2/answers.md", "hw2/tests/test_public.py",
-            "hw2/README.txt"} <= names
+    from autograder import api
+
+    archive = zipfile.ZipFile(BytesIO(api.bundle_zip("hw2")))
+    names = set(archive.namelist())
+    assert {"hw2-bundle/hw2/backprop.py", "hw2-bundle/hw2/backprop.ipynb", "hw2-bundle/hw2/answers.md",
+            "hw2-bundle/assignments/hw2/public/test_public.py", "hw2-bundle/autograder-course.txt",
+            "hw2-bundle/README.md"} <= names
     hidden = {p.name for p in HW2.hidden_dir.glob("test_*.py")}
     assert hidden and not any(Path(n).name in hidden for n in names)
     reference = (ROOT / "reference/hw2/backprop.py").read_bytes()
-    assert zipfile.ZipFile(BytesIO(bundle.student_bundle(HW2))).read("hw2/backprop.py") != reference
+    assert archive.read("hw2-bundle/hw2/backprop.py") != reference
 
 
 def test_the_access_log_filter_drops_tokens():

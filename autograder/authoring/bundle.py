@@ -94,18 +94,25 @@ hidden tests, which are not in this folder.
 """
 
 
+def bundle_zip(assignment: Assignment, files: dict[str, bytes] | None = None) -> bytes:
+    """The bundle as a zip's bytes, its files under `<name>-bundle/` (what `write_bundle` writes, and what the
+    grading service hands out)."""
+    files = bundle_files(assignment) if files is None else files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel, data in sorted(files.items()):
+            archive.writestr(f"{assignment.name}-bundle/{rel}", data)
+    return buffer.getvalue()
+
+
 def write_bundle(assignment: Assignment, out: Path) -> list[str]:
     """Write the bundle to `out`: a zip when it ends in .zip, else a new (or empty) folder. Returns its files."""
     files = bundle_files(assignment)
     if out.suffix.lower() == ".zip":
         if out.exists():
             raise AutograderError(f"{out}: exists already (choose another name or remove it)")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for rel, data in sorted(files.items()):
-                archive.writestr(f"{assignment.name}-bundle/{rel}", data)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(buffer.getvalue())
+        out.write_bytes(bundle_zip(assignment, files))
         return sorted(files)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise AutograderError(f"{out}: not an empty folder (a bundle is written into a new one)")

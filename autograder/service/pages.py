@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from autograder.service import bundle
+from autograder import api
 from autograder.service.auth import Principal, by_token, sign_in
 from autograder.service.deps import form_with_csrf, principal, service_of
 from autograder.service.intake import Refused
@@ -126,9 +126,9 @@ async def bundle_zip(request: Request, name: str, who: Principal = Depends(visit
     if who is None:
         raise SignInFirst
     assignment = known_assignment(request, name)
-    data = await run_in_threadpool(bundle.student_bundle, assignment)
+    data = await run_in_threadpool(api.bundle_zip, assignment.name)
     return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{assignment.name}.zip"'})
+                    headers={"Content-Disposition": f'attachment; filename="{assignment.name}-bundle.zip"'})
 
 
 def _verdict(request: Request, who: Principal, submission_id: str):
