@@ -228,3 +228,19 @@ def test_serve_without_tokens_says_what_to_run_first(tmp_path):
     ran = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "empty"), "--port", "0"])
     assert ran.exit_code == 2 and "autograder tokens" in ran.output
     assert os.listdir(tmp_path / "empty") == []
+
+
+def test_a_released_verdict_names_the_mistake_its_answers_show(tmp_path):
+    """The service shows a failed test's diagnosis as the feedback file does; a correct submission has none."""
+    from autograder import api
+    from autograder.service.checking import outcomes_json
+
+    mistake = tmp_path / "backprop.py"
+    mistake.write_bytes((ROOT / "samples/mistakes/hw2/update_sign_flipped.py").read_bytes())
+    shown = outcomes_json(api.check("hw2", mistake, hidden=True, isolated=False))
+    named = [o for o in shown if o["diagnosis"]]
+    assert named and all(o["outcome"] != "passed" for o in named)
+    assert any("adds lr times the gradient" in o["diagnosis"] for o in named)
+    assert all(o["diagnosis"].startswith("Your answers to this test are what a solution gives") for o in named)
+    correct = outcomes_json(api.check("hw2", ROOT / "reference/hw2/backprop.py", hidden=True, isolated=False))
+    assert not any(o["diagnosis"] for o in correct)

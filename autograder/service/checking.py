@@ -18,6 +18,7 @@ from autograder.grading.one import grade_one, sandbox_for
 from autograder.grading.planning import record_plan
 from autograder.grading.submissions import prepare_files
 from autograder.isolation.sandbox import Limits, Sandbox
+from autograder.reports.feedback import diagnosis_sentence
 from autograder.service.db import transaction
 from autograder.service.models import DONE, NOT_GRADED, RUNNING, Submission, utcnow
 from autograder.service.storage import BlobStore
@@ -31,9 +32,11 @@ def graded_name(assignment: Assignment, kind: str) -> str:
 
 
 def outcomes_json(result: SubmissionResult) -> list[dict]:
-    """Each test's outcome as the API shows it: the hint only where the test did not pass."""
+    """Each test's outcome as the API shows it: the hint only where the test did not pass, and the mistake its
+    answers show (`diagnosis`, in the course's words; "" when none is clear)."""
     return [{"test": o.test, "visibility": o.visibility, "outcome": str(o.outcome), "points": o.points,
-             "max_points": o.max_points, "hint": "" if o.outcome == Outcome.PASSED else o.message}
+             "max_points": o.max_points, "hint": "" if o.outcome == Outcome.PASSED else o.message,
+             "diagnosis": diagnosis_sentence(o.diagnosis) if o.diagnosis else ""}
             for o in result.outcomes]
 
 
