@@ -92,6 +92,7 @@ class DaskGraders:
         self.reports: dict[str, WorkerReport] = {}  # by worker address: those at the start, and every one heard
         self.alone = 0  # submissions graded again alone after their chunk's worker died
         self._plugins: list[str] = []  # the names of this run's plugins, as registered
+        self._alone_since: float | None = None  # since when the cluster has had no worker, while waiting
 
     def launch(self) -> None:
         """Start (or reach) the cluster and its workers' sandboxes in the background."""
@@ -197,10 +198,7 @@ class DaskGraders:
             while pending:
                 for future in self._first_done(list(pending)):
                     chunk = pending.pop(future)
-                    try:
-                        outcome = future.result()
-                    except Exception as exc:  # noqa: BLE001 (a worker died, or the task raised twice)
-                        outcome = exc
+                    outcome = self._outcome(future)
                     future.release()
                     for following in itertools.islice(waiting, 1):
                         send(following)
@@ -210,23 +208,40 @@ class DaskGraders:
                 future.cancel()
 
     def _first_done(self, futures: list) -> set:
-        """Those of `futures` that are done, once one is. `AutograderError` when the cluster has had no worker
-        for WORKERS_TIMEOUT_S (every worker gone, or none could start again): a run never waits forever."""
-        alone_since = None
+        """Those of `futures` that are done, once one is (see `_watch_workers`: a run never waits forever)."""
         while True:
             try:
                 with self.client.as_current():  # `wait` asks for the current client; this run's is not the default
                     return wait(futures, timeout=POLL_S, return_when="FIRST_COMPLETED").done
             except TimeoutError:
-                if self.client.nthreads():
-                    alone_since = None
-                elif alone_since is None:
-                    alone_since = time.monotonic()
-                elif time.monotonic() - alone_since > WORKERS_TIMEOUT_S:
-                    raise AutograderError(
-                        f"--cluster {self.cluster}: no Dask worker left for {WORKERS_TIMEOUT_S} s (they ended, or "
-                        f"could not start again: see their logs); the results so far are saved, and the same "
-                        f"command, run again, grades the rest") from None
+                self._watch_workers()
+
+    def _outcome(self, future):
+        """A done future's `Chunk`, or the exception it ended with (a worker died, or the task raised twice). A
+        future said done can be pending again (its worker died since and the task went back to the scheduler):
+        then it is waited for like the others."""
+        while True:
+            try:
+                return future.result(timeout=POLL_S)
+            except TimeoutError as exc:
+                if future.done():  # the task's own TimeoutError
+                    return exc
+                self._watch_workers()
+            except Exception as exc:  # noqa: BLE001
+                return exc
+
+    def _watch_workers(self) -> None:
+        """`AutograderError` when the cluster has had no worker for WORKERS_TIMEOUT_S while results are awaited
+        (every worker gone, or none could start again)."""
+        if self.client.nthreads():
+            self._alone_since = None
+        elif self._alone_since is None:
+            self._alone_since = time.monotonic()
+        elif time.monotonic() - self._alone_since > WORKERS_TIMEOUT_S:
+            raise AutograderError(
+                f"--cluster {self.cluster}: no Dask worker left for {WORKERS_TIMEOUT_S} s (they ended, or "
+                f"could not start again: see their logs); the results so far are saved, and the same "
+                f"command, run again, grades the rest")
 
     def _results(self, chunk: list[Prepared], outcome, specs: list[TestSpec],
                  killed: str = "") -> Iterator[SubmissionResult]:
