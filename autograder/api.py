@@ -198,10 +198,11 @@ def similarity(name: str, submissions: Path, out_dir: Path, *, roster: Path | No
         return dataclasses.replace(result, files=write(result, out_dir))
 
 
-def _compared(assignment, prepared, compare, threshold: float = 0.6, most: int = 50):
+def _compared(assignment, prepared, compare, *bounds):
+    """`compare_class` on the prepared entries, the template left out; `bounds` (threshold, most) or its defaults."""
     from autograder.authoring.boilerplate import starting_code  # noqa: PLC0415 (nbformat)
 
-    return compare(assignment.name, assignment.title, prepared, starting_code(assignment), threshold, most)
+    return compare(assignment.name, assignment.title, prepared, starting_code(assignment), *bounds)
 
 
 def _similarity_of(assignment, prepared, out_dir: Path, compare, write, run):
